@@ -10,9 +10,17 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from policies.base import Decision
+
+
+class StreamRestorer(Protocol):
+    """Undoes placeholders in a streamed answer: `feed` returns what is safe to emit now, `flush` the rest."""
+
+    def feed(self, text: str) -> str: ...
+
+    def flush(self) -> str: ...
 
 
 @dataclass
@@ -45,6 +53,7 @@ class RequestContext:
     model: str = "auto"
     params: dict[str, Any] = field(default_factory=dict)  # OpenAI params besides model/messages/stream
     stream: bool = False
+    include_usage: bool = False  # stream_options.include_usage: end the stream with a usage chunk
     options: DuetOptions = field(default_factory=DuetOptions)
     request_id: str = field(default_factory=lambda: "chatcmpl-duet-" + uuid.uuid4().hex)
     created: float = field(default_factory=time.time)
@@ -53,7 +62,7 @@ class RequestContext:
     # privacy stage: what each tier may see. A tier missing here may not be called (fail closed).
     messages_by_tier: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     restore_text: Callable[[str], str] | None = None  # undo placeholders in a whole answer
-    restore_stream: Callable[[], Callable[[str], str]] | None = None  # new incremental restorer per stream
+    restore_stream: Callable[[], StreamRestorer] | None = None  # a new incremental restorer per stream
     privacy: dict[str, Any] = field(default_factory=dict)  # report: counts, placeholders, no raw values
 
     # route stage

@@ -1,0 +1,187 @@
+"""The only place that writes SQLite: one row per request, feedback, per-session routing state.
+
+Rows are queued and written by one background thread in small transactions (WAL mode), so the
+request path never waits on the disk and a crash leaves every row complete or absent.
+Schema changes are numbered migrations, applied in order and recorded in `migrations`.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db["requests"].create({
+        "id": str, "ts": float, "session_id": str, "endpoint": str, "requested_model": str,
+        "policy": str, "model": str, "tier": str, "candidates": str, "knob": str, "reason": str,
+        "stream": int, "prompt_tokens": int, "completion_tokens": int, "cost_usd": float,
+        "route_ms": float, "ttft_ms": float, "total_ms": float, "outcome": str, "error": str,
+        "attempts": str, "fallback": int, "prompt_hash": str, "privacy": str, "exposure": str,
+        "extra": str, "prompt": str, "completion": str,
+    }, pk="id", if_not_exists=True)
+    db["requests"].create_index(["ts"], if_not_exists=True)
+    db["requests"].create_index(["session_id"], if_not_exists=True)
+    db["feedback"].create({"id": int, "request_id": str, "ts": float, "score": float, "source": str,
+                           "comment": str}, pk="id", if_not_exists=True)
+    db["feedback"].create_index(["request_id"], if_not_exists=True)
+    db["sessions"].create({"session_id": str, "updated": float, "turn": int, "cost_usd": float,
+                           "models": str, "state": str}, pk="session_id", if_not_exists=True)
+    db["trajectories"].create({"id": int, "ts": float, "source": str, "episode": str, "turn": int,
+                               "state": str, "action": str, "values": str, "reward": float},
+                              pk="id", if_not_exists=True)
+
+
+MIGRATIONS: list[tuple[int, Callable[[sqlite_utils.Database], None]]] = [
+    (1, _m001_initial),
+]
+
+FEEDBACK_SOURCES = ("user", "judge", "label")
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) a duet database with WAL on and every migration applied."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+    db = sqlite_utils.Database(conn)
+    db.enable_wal()
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    with conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied REAL)")
+        done = {row[0] for row in conn.execute("SELECT version FROM migrations")}
+        for version, migrate in MIGRATIONS:
+            if version not in done:
+                migrate(db)
+                conn.execute("INSERT INTO migrations VALUES (?, ?)", (version, time.time()))
+    return db
+
+
+class LogStore:
+    """Request log, feedback and sessions in one SQLite file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.db = open_db(self.path)
+        self._lock = threading.Lock()  # one connection, used from the writer and from readers
+        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._pending = 0
+        self._idle = threading.Condition()
+        self._writer = threading.Thread(target=self._write_loop, name="duet-log-writer", daemon=True)
+        self._writer.start()
+
+    # writing ---------------------------------------------------------------------------------------
+    def record(self, row: dict[str, Any]) -> None:
+        """Queue one request row; it is written within milliseconds."""
+        with self._idle:
+            self._pending += 1
+        self._queue.put(row)
+
+    def _write_loop(self) -> None:
+        while True:
+            row = self._queue.get()
+            if row is None:
+                return
+            batch = [row]
+            while len(batch) < 256:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._queue.put(None)
+                    break
+                batch.append(nxt)
+            try:
+                with self._lock, self.db.conn:
+                    self.db["requests"].insert_all([_encode(r) for r in batch], replace=True)
+            finally:
+                with self._idle:
+                    self._pending -= len(batch)
+                    self._idle.notify_all()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued row is on disk."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+    def close(self) -> None:
+        self.flush()
+        self._queue.put(None)
+        self._writer.join(timeout=5)
+
+    def feedback(self, request_id: str, score: float, source: str = "user", comment: str | None = None) -> int:
+        if not 0.0 <= float(score) <= 1.0:
+            raise ValueError("score must be in [0, 1]")
+        if source not in FEEDBACK_SOURCES:
+            raise ValueError(f"source must be one of {FEEDBACK_SOURCES}")
+        self.flush()
+        with self._lock, self.db.conn:
+            if self.db["requests"].count_where("id = ?", [request_id]) == 0:
+                raise KeyError(request_id)
+            table = self.db["feedback"]
+            table.insert({"request_id": request_id, "ts": time.time(), "score": float(score),
+                          "source": source, "comment": comment})
+            return int(table.last_pk)
+
+    def save_session(self, session_id: str, turn: int, cost_usd: float, models: list[str],
+                     state: dict[str, Any]) -> None:
+        with self._lock, self.db.conn:
+            self.db["sessions"].upsert({"session_id": session_id, "updated": time.time(), "turn": turn,
+                                        "cost_usd": cost_usd, "models": json.dumps(models),
+                                        "state": json.dumps(state)}, pk="session_id")
+
+    # reading ---------------------------------------------------------------------------------------
+    def session(self, session_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            rows = list(self.db.query("SELECT * FROM sessions WHERE session_id = ?", [session_id]))
+        if not rows:
+            return None
+        row = rows[0]
+        return {**row, "models": json.loads(row["models"] or "[]"), "state": json.loads(row["state"] or "{}")}
+
+    def rows(self, limit: int | None = 20, where: str | None = None,
+             params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Most recent request rows first, JSON columns decoded."""
+        sql = "SELECT * FROM requests" + (f" WHERE {where}" if where else "") + " ORDER BY ts DESC"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        with self._lock:
+            return [_decode(r) for r in self.db.query(sql, params or [])]
+
+    def iter_with_feedback(self) -> Iterator[dict[str, Any]]:
+        """Request rows joined with their mean feedback score: what offline training reads."""
+        sql = ("SELECT r.*, AVG(f.score) AS feedback_score, COUNT(f.id) AS feedback_count FROM requests r "
+               "LEFT JOIN feedback f ON f.request_id = r.id GROUP BY r.id ORDER BY r.ts")
+        with self._lock:
+            rows = list(self.db.query(sql))
+        for row in rows:
+            yield _decode(row)
+
+    def count(self) -> int:
+        with self._lock:
+            return self.db["requests"].count
+
+
+_JSON_COLUMNS = ("candidates", "knob", "attempts", "privacy", "exposure", "extra")
+
+
+def _encode(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (json.dumps(v) if k in _JSON_COLUMNS and v is not None else v) for k, v in row.items()}
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for key in _JSON_COLUMNS:
+        if isinstance(out.get(key), str):
+            out[key] = json.loads(out[key])
+    return out
