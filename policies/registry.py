@@ -1,7 +1,8 @@
 """Policy names to classes, and building a policy from a config dict.
 
 `{"name": "fixed", "model": "x"}` passes the other keys to the constructor;
-`{"name": ..., "artifact": DIR}` loads a trained policy from an artifact directory.
+`{"name": ..., "artifact": DIR}` loads a trained policy from an artifact directory (other keys, such as
+`lam`, override the card's settings).
 """
 
 from __future__ import annotations
@@ -23,9 +24,24 @@ def register_policy(name: str, factory: Callable[..., Policy]) -> None:
     POLICIES[name] = factory
 
 
+def known_policies() -> dict[str, Callable[..., Policy]]:
+    from policies.artifact import trainable_policies
+
+    return {**trainable_policies(), **POLICIES}
+
+
 def build_policy(spec: dict[str, Any]) -> Policy:
     spec = dict(spec)
     name = spec.pop("name", None)
-    if name not in POLICIES:
-        raise ValueError(f"unknown policy {name!r}; known: {', '.join(sorted(POLICIES))}")
-    return POLICIES[name](**spec)
+    artifact = spec.pop("artifact", None)
+    if artifact is not None:
+        from policies.artifact import load_policy, read_card
+
+        card_name = read_card(artifact)["policy"]
+        if name is not None and name != card_name:
+            raise ValueError(f"artifact {artifact} holds a {card_name!r} policy, config says {name!r}")
+        return load_policy(artifact, **spec)
+    policies = known_policies()
+    if name not in policies:
+        raise ValueError(f"unknown policy {name!r}; known: {', '.join(sorted(policies))}")
+    return policies[name](**spec)
