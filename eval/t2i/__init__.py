@@ -1,0 +1,1 @@
+"""Evaluation of RouteT2I-style image routing: quality gain vs fraction of cloud calls."""
