@@ -42,8 +42,10 @@ class LedgerEntry:
 class CloudBudget:
     """Rolling-window ledger shared by all requests of a process."""
 
-    def __init__(self, config: BudgetConfig, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, config: BudgetConfig, clock: Callable[[], float] = time.monotonic,
+                 keep_audit: bool = False) -> None:
         self.config = config
+        self.audit: list[LedgerEntry] | None = [] if keep_audit else None  # every decision, for checks
         self._clock = clock
         self._entries: deque[LedgerEntry] = deque()
         self._cloud = 0
@@ -74,7 +76,10 @@ class CloudBudget:
             now = self._clock()
             self._prune(now)
             cloud = bool(want_cloud) and self._allows(cost)
-            self._entries.append(LedgerEntry(now, cloud, cost if cloud else 0.0))
+            entry = LedgerEntry(now, cloud, cost if cloud else 0.0)
+            self._entries.append(entry)
+            if self.audit is not None:
+                self.audit.append(entry)
             if cloud:
                 self._cloud += 1
                 self._spend += cost
