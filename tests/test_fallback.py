@@ -21,7 +21,7 @@ def test_stopped_cloud_upstream_falls_back_to_the_next_model(tmp_path_factory: p
     with Gateway(config, home) as gateway:
         client = openai.OpenAI(base_url=gateway.url + "/v1", api_key="x", max_retries=0)
         first = client.chat.completions.create(model="auto", messages=[{"role": "user", "content": LONG}])
-        assert first.model_extra["duet"]["model"] == "cloud-smol"
+        assert first.model_extra["duet"]["model"] == "cloud-smol", first.model_extra["duet"]["fallback"]
 
         upstream.stop()  # the cloud goes away
         second = client.chat.completions.create(model="auto", messages=[{"role": "user", "content": LONG}])
