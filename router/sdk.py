@@ -64,6 +64,25 @@ class Router:
         chunks = self._call(self.acomplete(messages, model, True, **params))
         return self._iterate(chunks)
 
+    # images (router/images.py) ----------------------------------------------------------------------
+    @property
+    def images(self) -> Any:
+        """The image router (edge/cloud image backends, RouteT2I policy, budget), built on first use."""
+        if getattr(self, "_images", None) is None:
+            from router.images import ImageRouter
+
+            self._images = ImageRouter(self.config, self.store)
+        return self._images
+
+    async def agenerate_image(self, prompt: str, model: str = "auto", **params: Any) -> Any:
+        from openai.types import ImagesResponse
+
+        return ImagesResponse.model_validate(await self.images.generate({"prompt": prompt, "model": model, **params}))
+
+    def generate_image(self, prompt: str, model: str = "auto", **params: Any) -> Any:
+        """OpenAI `ImagesResponse` (routing metadata in its `duet` field)."""
+        return self._call(self.agenerate_image(prompt, model, **params))
+
     def feedback(self, request_id: str, score: float, source: str = "user", comment: str | None = None) -> int:
         return self.store.feedback(request_id, score, source, comment)
 

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from router import Router
 from router.errors import AuthenticationError, DuetError, InvalidRequest, NotFound, PayloadTooLarge
 from router.schema import ChatRequest
+from service.image_routes import image_routes
 
 log = logging.getLogger("duet.gateway")
 
@@ -155,6 +156,7 @@ def create_app(router: Router) -> FastAPI:
             raise InvalidRequest(str(exc)) from None
         return {"object": "feedback", "id": feedback_id, "request_id": request_id, "score": float(score)}
 
+    app.include_router(image_routes(router))
     return app
 
 
