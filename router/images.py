@@ -28,6 +28,7 @@ import base64
 import io
 import logging
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -219,22 +220,24 @@ class ImageRouter:
         self._predictor = None
         self._scorer = None
         self._threshold: float | None = None
-        self._load_lock = asyncio.Lock()
+        self._load_lock = threading.Lock()  # concurrent first requests load the models once
 
     # lazy heavy parts -----------------------------------------------------------------------------
     def predictor(self):
-        if self._predictor is None and self.images and self.images.predictor:
-            from policies.t2i.predictor import QualityPredictor
+        with self._load_lock:
+            if self._predictor is None and self.images and self.images.predictor:
+                from policies.t2i.predictor import QualityPredictor
 
-            self._predictor = QualityPredictor.load(self.images.predictor)
-        return self._predictor
+                self._predictor = QualityPredictor.load(self.images.predictor)
+            return self._predictor
 
     def scorer(self):
-        if self._scorer is None and self.images and self.images.clip_path:
-            from policies.t2i.clip_scorer import QualityScorer, TransformersClip
+        with self._load_lock:
+            if self._scorer is None and self.images and self.images.clip_path:
+                from policies.t2i.clip_scorer import QualityScorer, TransformersClip
 
-            self._scorer = QualityScorer(TransformersClip(self.images.clip_path), self.images.dimensions)
-        return self._scorer
+                self._scorer = QualityScorer(TransformersClip(self.images.clip_path), self.images.dimensions)
+            return self._scorer
 
     def threshold(self) -> float:
         """Explicit threshold, else the calibration quantile matching the budget's cloud fraction, else 0
@@ -289,9 +292,10 @@ class ImageRouter:
                 raise UpstreamError("every image backend failed", details=attempts)
             row.update(model=spec.name, tier="cloud" if spec.tier == "cloud" else "local",
                        cost_usd=spec.cost_per_image * len(items), outcome="ok")
-            if self.images.score_served and self.scorer() is not None and "b64_json" in items[0]:
-                measured = self.scorer().score([decode_image(items[0])], [request.prompt])[0]
-                extra["measured"] = {"tier": spec.tier, "scores": _named(self.scorer().names, measured)}
+            scorer = await asyncio.to_thread(self.scorer) if self.images.score_served else None
+            if scorer is not None and "b64_json" in items[0]:
+                measured = await asyncio.to_thread(scorer.score, [decode_image(items[0])], [request.prompt])
+                extra["measured"] = {"tier": spec.tier, "scores": _named(scorer.names, measured[0])}
             return {"created": int(time.time()), "data": items,
                     "duet": {"id": request_id, "model": spec.name, "tier": spec.tier,
                              "cost_usd": row["cost_usd"], "superiority": extra.get("superiority"),

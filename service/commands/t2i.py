@@ -13,7 +13,11 @@ from rich.console import Console
 console = Console()
 
 
-def label_images(prompts: Path = typer.Option(..., "--prompts", help="Prompts: text (one per line) or JSONL"),
+def label_images(prompts: Optional[Path] = typer.Option(None, "--prompts",
+                                                       help="Prompts: text (one per line) or JSONL"),
+                 from_log: Optional[Path] = typer.Option(None, "--from-log",
+                                                         help="Take the prompts of logged image requests "
+                                                              "(needs log.content: true) from this database"),
                  out: Path = typer.Option(..., "--out", help="Labelled rows (JSONL) to write"),
                  config: Optional[Path] = typer.Option(None, "--config", "-c", help="duet YAML with an images: section"),
                  images_dir: Optional[Path] = typer.Option(None, help="Also save every generated PNG here"),
@@ -24,9 +28,12 @@ def label_images(prompts: Path = typer.Option(..., "--prompts", help="Prompts: t
     from router import Router
     from router.config import ConfigError
 
-    texts = read_prompts(prompts)
+    if (prompts is None) == (from_log is None):
+        console.print("[red]give exactly one of --prompts and --from-log[/red]")
+        raise typer.Exit(2)
+    texts = read_prompts(prompts) if prompts else logged_image_prompts(from_log)
     if not texts:
-        console.print(f"[red]no prompts in {prompts}[/red]")
+        console.print(f"[red]no prompts in {prompts or from_log}[/red]")
         raise typer.Exit(2)
     router = Router(config)
     try:
@@ -38,6 +45,18 @@ def label_images(prompts: Path = typer.Option(..., "--prompts", help="Prompts: t
         router.close()
     write_rows(out, rows)
     console.print(f"labelled {len(rows)} prompts on {len(rows[0].dimensions)} dimensions -> {out}")
+
+
+def logged_image_prompts(db: Path) -> list[str]:
+    """Distinct prompts of logged image requests, oldest first: the retraining set from real traffic."""
+    from router.logstore import LogStore
+
+    store = LogStore(db)
+    try:
+        rows = store.rows(limit=None, where="endpoint = ? AND prompt IS NOT NULL", params=["images.generations"])
+    finally:
+        store.close()
+    return list(dict.fromkeys(r["prompt"] for r in reversed(rows)))
 
 
 def train_t2i(data: Path = typer.Option(..., "--data", help="Labelled rows from `duet label-images`"),

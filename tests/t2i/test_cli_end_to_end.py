@@ -68,3 +68,6 @@ def test_label_train_eval_end_to_end_with_tiny_random_clip_and_loopback_image_se
     assert result["curves"]["routet2i"][0] == pytest.approx(result["methods"]["always_edge"]["quality"], abs=1e-3)
     assert result["curves"]["routet2i"][-1] == pytest.approx(result["methods"]["always_cloud"]["quality"], abs=1e-3)
     assert (tmp_path / "eval" / "t2i_eval.png").stat().st_size > 1000
+
+    out = duet("explain-image-route", prompts[0], "--model", str(tmp_path / "model"), home=tmp_path)
+    assert out.stdout_text.startswith("superiority") and "alignment" in out.stdout_text

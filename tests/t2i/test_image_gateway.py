@@ -25,7 +25,8 @@ from router import Router
 from router.logstore import LogStore
 from tests.servers import Gateway, write_config
 from tests.t2i.image_server import LoopbackImageServer
-from tests.t2i.test_cli_end_to_end import images_section
+from policies.t2i.rows import read_rows
+from tests.t2i.test_cli_end_to_end import duet, images_section
 from tests.t2i.tiny_clip import build_tiny_clip
 
 HARD_WORDS = tuple(HARD)
@@ -127,7 +128,7 @@ def test_sdk_generate_image_spend_budget_and_fallback(setup, tmp_path):
     images = images_section(setup["clip"], setup["edge"].url, setup["cloud"].url, predictor=setup["model"],
                             threshold=-1.0, budget={"max_cloud_spend": 0.08, "window_seconds": 3600})
     config = write_config(tmp_path / "duet.yaml", [{"name": "unused", "model": "openai/x", "tier": "cloud"}],
-                          images=images)
+                          images=images, log={"path": str(tmp_path / "duet.db"), "content": True})
     router = Router(config)
     try:
         async def many():
@@ -150,3 +151,11 @@ def test_sdk_generate_image_spend_budget_and_fallback(setup, tmp_path):
     finally:
         setup["cloud"].mode = "ok"
         router.close()
+
+    # Retraining from traffic: the logged prompts are labelled with both backends.
+    out = duet("label-images", "--from-log", str(tmp_path / "duet.db"), "--out", str(tmp_path / "relabel.jsonl"),
+               "--config", str(config), home=tmp_path)
+    assert "labelled 6 prompts" in out.stdout_text
+    relabelled = read_rows(tmp_path / "relabel.jsonl")
+    assert {r.prompt for r in relabelled[:5]} == {"a cat", "a teacup", "a red apple", "a forest path", "a vintage car"}
+    assert relabelled[-1].prompt == "a pianist's hands on the keys"
