@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.t2i.curves import aggregate_quality, curve, random_curve, summarise
+from policies.t2i.budget import threshold_for_fraction
 from policies.t2i.predictor import QualityPredictor, train_predictor
 from policies.t2i.rows import LabelledPrompt, read_rows, score_arrays
 from policies.t2i.superiority import pareto_superiority
@@ -62,12 +63,23 @@ def evaluate(rows: list[LabelledPrompt], model_dir: str | None = None, test_shar
     summary["always_edge"] = {"quality": round(float(q_edge.mean()), 4), "cloud_fraction": 0.0}
     summary["always_cloud"] = {"quality": round(float(q_cloud.mean()), 4), "cloud_fraction": 1.0}
     true_prs = pareto_superiority(cloud, edge, predictor.scale)
+    # The deployed rule: threshold from the *training* calibration for a target cloud fraction,
+    # applied to unseen prompts. Does the realised fraction match the target, and what gain does it buy?
+    span = q_cloud.mean() - q_edge.mean()
+    budgeted = []
+    for target in FRACTIONS:
+        threshold = threshold_for_fraction(predictor.calibration, target)
+        to_cloud = pred.superiority > threshold
+        quality = np.where(to_cloud, q_cloud, q_edge).mean()
+        budgeted.append({"target_fraction": target, "threshold": round(threshold, 6),
+                         "realised_fraction": round(float(to_cloud.mean()), 4),
+                         "gain": round(float((quality - q_edge.mean()) / span), 4) if abs(span) > 1e-12 else 0.0})
     result = {
         "data": source, "test_rows": n, "trained_on": trained_on, "dimensions": predictor.dimensions,
         "prs_spearman": round(_spearman(pred.superiority, true_prs), 4),
         "per_dimension_gap_corr": {d: round(_corr(pred.cloud[:, j] - pred.edge[:, j], cloud[:, j] - edge[:, j]), 4)
                                    for j, d in enumerate(predictor.dimensions)},
-        "methods": summary, "train_seconds": round(train_s, 2), "predict_ms_per_prompt": round(predict_ms, 3),
+        "methods": summary, "budgeted": budgeted, "train_seconds": round(train_s, 2), "predict_ms_per_prompt": round(predict_ms, 3),
         "machine": f"{platform.machine()} {platform.processor() or ''} python {platform.python_version()}".strip(),
         "curves": {k: [round(float(x), 5) for x in v] for k, v in curves.items()},
     }
@@ -120,6 +132,9 @@ def format_table(result: dict) -> str:
         m = result["methods"][name]
         lines.append(f"{name:<14}" + "".join(f"{m['gain_at'][f'{f:.2f}']:<11}" for f in FRACTIONS)
                      + f"  {m['auc']:<7} {m['fraction_for_90pct_gain']}")
+    lines.append("threshold from training calibration -> on test: " + "  ".join(
+        f"target {b['target_fraction']:.2f}: realised {b['realised_fraction']:.2f} gain {b['gain']:.3f}"
+        for b in result["budgeted"]))
     lines.append(f"always_edge quality {result['methods']['always_edge']['quality']}  "
                  f"always_cloud quality {result['methods']['always_cloud']['quality']}")
     return "\n".join(lines)

@@ -110,8 +110,8 @@ def threshold_for_fraction(superiorities: Sequence[float], fraction: float) -> f
     fraction >= 1 -> -inf (everything qualifies); fraction <= 0 -> +inf (nothing does).
     """
     values = np.asarray(list(superiorities), dtype=np.float64)
-    if fraction >= 1.0 or values.size == 0 and fraction > 0:
-        return float("-inf")
     if fraction <= 0.0:
         return float("inf")
+    if fraction >= 1.0 or values.size == 0:  # no calibration: the ledger alone limits the cloud
+        return float("-inf")
     return float(np.quantile(values, 1.0 - fraction))

@@ -64,7 +64,7 @@ def test_label_train_eval_end_to_end_with_tiny_random_clip_and_loopback_image_se
     assert "routet2i" in out.stdout_text and "prompt_length" in out.stdout_text
     result = json.loads((tmp_path / "eval" / "t2i_eval.json").read_text())
     assert set(result["methods"]) >= {"routet2i", "random", "prompt_length", "oracle", "always_edge", "always_cloud"}
-    assert len(result["curves"]["routet2i"]) == 25
+    assert len(result["curves"]["routet2i"]) == 25 and len(result["budgeted"]) == 4
     assert result["curves"]["routet2i"][0] == pytest.approx(result["methods"]["always_edge"]["quality"], abs=1e-3)
     assert result["curves"]["routet2i"][-1] == pytest.approx(result["methods"]["always_cloud"]["quality"], abs=1e-3)
     assert (tmp_path / "eval" / "t2i_eval.png").stat().st_size > 1000
