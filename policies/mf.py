@@ -38,12 +38,12 @@ class MFPolicy(LearnedPolicy):
 
     def __init__(self, rank: int = 32, **kw: Any) -> None:
         super().__init__(**kw)
-        self.rank = rank
+        self.factors = rank
         self.net: _MF | None = None
 
     def fit_predictor(self, x: np.ndarray, y: np.ndarray, table: RoutingTable) -> dict[str, float]:
         torch.manual_seed(self.seed)
-        self.net = _MF(x.shape[1], y.shape[1], self.rank)
+        self.net = _MF(x.shape[1], y.shape[1], self.factors)
         return train_module(self.net, x, y, _bce, seed=self.seed, weight_decay=1e-3)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -52,7 +52,7 @@ class MFPolicy(LearnedPolicy):
             return torch.sigmoid(self.net(torch.as_tensor(np.asarray(x, np.float32)))).numpy()
 
     def config(self) -> dict[str, Any]:
-        return {**super().config(), "rank": self.rank}
+        return {**super().config(), "rank": self.factors}
 
     def arrays(self) -> dict[str, np.ndarray]:
         assert self.net is not None
@@ -60,5 +60,5 @@ class MFPolicy(LearnedPolicy):
 
     def load_arrays(self, arrays: dict[str, np.ndarray]) -> None:
         dim = int(arrays["project.weight"].shape[1])
-        self.net = _MF(dim, len(self.models), self.rank)
+        self.net = _MF(dim, len(self.models), self.factors)
         load_state_arrays(self.net, arrays)

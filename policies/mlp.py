@@ -42,7 +42,7 @@ class MLPPolicy(LearnedPolicy):
             return torch.sigmoid(self.net(torch.as_tensor(np.asarray(x, np.float32)))).numpy()
 
     def config(self) -> dict[str, Any]:
-        return {**super().config(), "hidden": self.hidden, "dropout": self.dropout, "dim": self.dim}
+        return {**super().config(), "hidden": self.hidden, "dropout": self.dropout}
 
     def arrays(self) -> dict[str, np.ndarray]:
         assert self.net is not None

@@ -95,6 +95,7 @@ def score_runs(runs: list[RouterRun], train: RoutingTable, test: RoutingTable, s
     if two:  # strong = better on the training split
         strong = int(np.argmax(train.mean_quality()))
         weak = 1 - strong
+        unit = s_cost  # mean per-call price of each model: run.units is priced the same way
     w = M.bootstrap_weights(len(test), samples, seed) if samples else None
     if w is not None:
         sb_cost, sb_q = (test.costs.T @ w), (test.scores.T @ w)  # (m, B)
@@ -112,7 +113,7 @@ def score_runs(runs: list[RouterRun], train: RoutingTable, test: RoutingTable, s
             **run.info,
         }
         if two:
-            frac = M.normalise(units, s_cost[weak], s_cost[strong])
+            frac = M.normalise(units, unit[weak], unit[strong])
             pts = list(zip(frac, q))
             entry["apgr"] = M.apgr(pts, s_q[weak], s_q[strong])
             entry["cpt50"] = M.cpt(pts, s_q[weak], s_q[strong], 0.5)
@@ -128,7 +129,7 @@ def score_runs(runs: list[RouterRun], train: RoutingTable, test: RoutingTable, s
             if two:
                 apgr_b = []
                 for b in range(samples):
-                    fb = M.normalise(ub[:, b], sb_cost[weak, b], sb_cost[strong, b])
+                    fb = M.normalise(ub[:, b], unit[weak], unit[strong])
                     apgr_b.append(M.apgr(list(zip(fb, qb[:, b])), sb_q[weak, b], sb_q[strong, b]))
                 entry["apgr_ci"] = M.interval(apgr_b)
         out["routers"][run.name] = entry

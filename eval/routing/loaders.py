@@ -99,8 +99,12 @@ def load_scores_json(path: str | Path, prices: dict[str, dict[str, float]] | Non
     items = [it for it in items if all(m in it["scores"] for m in models)]
     questions = [str(it["question"]) for it in items]
     scores = np.array([[float(it["scores"][m]) for m in models] for it in items])
-    prices = prices if prices is not None else read_prices(DEFAULT_PRICES)
-    costs = _price_costs(questions, models, prices, answer_tokens)
+    measured = all(m in it.get("costs", {}) for it in items for m in models)
+    if measured:  # `duet label` records what each call really cost
+        costs = np.array([[float(it["costs"][m]) for m in models] for it in items])
+    else:
+        prices = prices if prices is not None else read_prices(DEFAULT_PRICES)
+        costs = _price_costs(questions, models, prices, answer_tokens)
     documents = [list(it.get("documents", [])) for it in items]
     responses = [[str(it.get("responses", {}).get(m, "")) for m in models] for it in items]
     return RoutingTable([routing_text(q) for q in questions], models, scores, costs,
@@ -108,7 +112,8 @@ def load_scores_json(path: str | Path, prices: dict[str, dict[str, float]] | Non
                         documents=documents if any(documents) else None,
                         groups=[str(it.get("group", "")) for it in items],
                         notes={"source": str(path), "format": "scores-json",
-                               "costs": f"price table x (question tokens ~ chars/4 + {answer_tokens} answer tokens)"})
+                               "costs": "measured per call" if measured else
+                               f"price table x (question tokens ~ chars/4 + {answer_tokens} answer tokens)"})
 
 
 def _truthy(value: str) -> float:
