@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,23 +20,10 @@ from torch import nn
 
 from policies.t2i.rows import LabelledPrompt, score_arrays
 from policies.t2i.superiority import pareto_superiority
+from policies.t2i.threads import single_thread
 from policies.t2i.token_encoder import TokenEncoder, shared_token_encoder
 
 SIDES = ("edge", "cloud")
-_THREADS = threading.Lock()
-
-
-@contextmanager
-def single_thread() -> Iterator[None]:
-    """Run torch on one thread: these tensors are tiny, and on a shared 2-core machine torch's
-    thread pool spinning against other processes made a training step 20x slower (0.37 s vs 0.017 s)."""
-    with _THREADS:
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(before)
 
 
 class DimensionExperts(nn.Module):

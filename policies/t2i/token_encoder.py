@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import torch
 
+from policies.t2i.threads import single_thread
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -37,7 +39,7 @@ class TokenEncoder:
         """(n, T, d) token vectors padded with zeros, and the (n, T) bool mask of real tokens."""
         if not prompts:
             return torch.zeros(0, 1, self.dim), torch.zeros(0, 1, dtype=torch.bool)
-        with self._lock:
+        with self._lock, single_thread():
             outs = self._model.encode(prompts, batch_size=batch_size, output_value="token_embeddings",
                                       convert_to_numpy=False, show_progress_bar=False)
         longest = max(o.shape[0] for o in outs)
