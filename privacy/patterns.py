@@ -23,7 +23,7 @@ _DATE_RES = [
     re.compile(rf"\b{_MONTH}\.?\s+{_DAY}(?:,?\s+\d{{4}})?\b", re.I),
     re.compile(rf"\b{_MONTH}\.?,?\s+\d{{4}}\b", re.I),
     re.compile(rf"\b(?:at\s+)?{_TIME}\b"),
-    re.compile(r"\b(?:in|since|during|of|from|until|by|before|after|year|around|circa)\s"
+    re.compile(r"\b(?:in|since|during|of|from|until|by|before|after|year|around|circa|a|an|the)\s"
                r"((?:1[5-9]|20)\d\d)\b(?!\s*(?:[-/]|%|\$|dollars|euros|people|km|kg|miles))", re.I),
     re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b", re.I),
 ]
@@ -39,13 +39,13 @@ _DOMAIN = re.compile(rf"(?<![@\w.-])(?:[A-Za-z0-9-]+\.)+(?:{_TLDS})(?:\.[a-z]{{2
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]*\d)")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){11,18}(?![\d])")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b", re.I)
 _SSN = re.compile(r"(?<![\d-])\d{3}[- .]\d{2}[- .]\d{4}(?![\d-])")
 _SSN_CONTEXT = re.compile(r"(?:ssn|social security|social insurance|\bsin\b|national id)[^\n]{0,30}$", re.I)
 _BARE9 = re.compile(r"(?<!\d)\d{9}(?!\d)")
 _PHONE = re.compile(
     r"(?<![\w+/:.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}(?:[ .-]?\(?\d{1,5}\)?){1,6}"
-    r"(?:\s?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w/-])")
+    r"(?:\s?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w/]|-\d)")
 _PHONE_CONTEXT = re.compile(r"(?:phone|tel|mobile|cell|fax|desk|call|number|whatsapp|contact)\b[^\n]{0,20}$", re.I)
 _ID_CONTEXT = re.compile(
     r"(?:licen[cs]e|passport|\bID\b|identity card|id card|member(?:ship)? (?:no|number)|account (?:no|number)|"
@@ -53,7 +53,7 @@ _ID_CONTEXT = re.compile(
 _ID_VALUE = re.compile(r"\b(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,19}\b")
 _AGE = [
     re.compile(r"\b(\d{1,3})(?=[- ](?:years?|yrs?)[- ]old\b)", re.I),
-    re.compile(r"\b(?:turn|turned|turning|aged|age|age of|age is|I'm|I am|he's|she's|he is|she is)\s(\d{1,3})\b"
+    re.compile(r"\b(?:turn|turned|turning|aged|age|age of|age is|I'm|I am|he's|she's|he is|she is|he was|she was|I was)\s(\d{1,3})\b"
                r"(?!\s*(?:%|\$|dollars|euros|kg|km|minutes|hours|days|weeks|months|am|pm|[:.,]\d))", re.I),
     re.compile(r"\bage:\s*(\d{1,3})\b", re.I),
 ]
@@ -97,11 +97,21 @@ turkish turkmen ugandan ukrainian uruguayan uzbek venezuelan vietnamese welsh ye
 arab arabic asian african european latino latina hispanic caucasian aboriginal kurdish basque catalan
 flemish greenlandic greenlander inuit maori roma romani sami tamil punjabi bengali hindi
 christian catholic protestant lutheran methodist baptist anglican orthodox evangelical mormon muslim
-islamic sunni shia shiite jewish judaism hindu buddhist sikh jain atheist agnostic
+islamic sunni shia shiite jew jewish judaism hindu buddhist sikh jain atheist agnostic
 republican democrat democratic socialist communist conservative liberal libertarian labour tory
-""".split()) | {"costa rican", "sri lankan", "south african", "new zealander"}
-_NRP = re.compile(r"\b(?:" + "|".join(sorted((re.escape(w) for w in NRP_WORDS), key=len, reverse=True)) + r")s?\b",
-                  re.I)
+""".split()) - {"costa", "rican", "sri", "lankan", "south", "african", "democratic", "liberal", "conservative",
+                 "labour", "orthodox", "new"}
+_WORD = re.compile(r"[A-Za-z]{3,}")
+_NRP_PAIRS = re.compile(r"\b(?:costa rican|sri lankan|south african|new zealander|north korean|south korean)s?\b", re.I)
+
+
+def _nrp(text: str) -> Iterator[Span]:
+    """Nationalities, religions and political groups: a word-set lookup, far cheaper than a big regex."""
+    for m in _WORD.finditer(text):
+        word = m.group(0).lower()
+        if word in NRP_WORDS or (word.endswith("s") and word[:-1] in NRP_WORDS):
+            yield Span(m.start(), m.end(), "NRP", m.group(0), source="pattern")
+    yield from _spans(_NRP_PAIRS, "NRP")(text)
 
 Recognizer = Callable[[str], Iterator[Span]]
 
@@ -215,7 +225,7 @@ RECOGNIZERS: dict[str, Recognizer] = {
     "street": _spans(_STREET_US, "ADDRESS"),
     "po_box": _spans(_POBOX, "ADDRESS"),
     "zip": _zips,
-    "nrp": _spans(_NRP, "NRP"),
+    "nrp": _nrp,
 }
 
 

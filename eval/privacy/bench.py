@@ -33,15 +33,15 @@ class DuetSystem:
         return [s.text for s in self.detector.scan(text)]
 
 
-def make_system(name: str) -> System:
+def make_system(name: str, ner_model: str | None = None) -> System:
     if name == "duet":
-        return DuetSystem(name, ner="crf")
+        return DuetSystem(name, ner="crf", ner_model=ner_model)
     if name == "duet_patterns":
         return DuetSystem(name, ner=None)
     if name == "duet_spacy":
         return DuetSystem(name, ner="spacy")
     if name == "duet_slm":
-        return DuetSystem(name, ner="crf", slm=True)
+        return DuetSystem(name, ner="crf", ner_model=ner_model, slm=True)
     if name in ("presidio", "presidio_org"):
         from eval.privacy.presidio_baseline import PresidioSystem
 
@@ -91,7 +91,8 @@ def evaluate(system: System, samples: list[Sample], fmt: str) -> dict[str, Any]:
     return result
 
 
-def run(data: str, fmt: str, systems: list[str], limit: int | None, latency_kb: int) -> dict[str, Any]:
+def run(data: str, fmt: str, systems: list[str], limit: int | None, latency_kb: int,
+        ner_model: str | None = None) -> dict[str, Any]:
     samples = LOADERS[fmt](data)[:limit]
     texts = kb_texts(samples, latency_kb)
     report: dict[str, Any] = {"data": data, "format": fmt, "samples": len(samples),
@@ -99,7 +100,7 @@ def run(data: str, fmt: str, systems: list[str], limit: int | None, latency_kb: 
                               "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
                               "systems": {}}
     for name in systems:
-        system = make_system(name.strip())
+        system = make_system(name.strip(), ner_model)
         result = evaluate(system, samples, fmt)
         result.update(latency(system, texts))
         report["systems"][system.name] = result
