@@ -47,10 +47,10 @@ _PHONE = re.compile(
     r"(?<![\w+/:.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}(?:[ .-]?\(?\d{1,5}\)?){1,6}"
     r"(?:\s?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w/]|-\d)")
 _PHONE_CONTEXT = re.compile(r"(?:phone|tel|mobile|cell|fax|desk|call|number|whatsapp|contact)\b[^\n]{0,20}$", re.I)
-_ID_CONTEXT = re.compile(
+_ID_AFTER_CONTEXT = re.compile(
     r"(?:licen[cs]e|passport|\bID\b|identity card|id card|member(?:ship)? (?:no|number)|account (?:no|number)|"
-    r"policy (?:no|number)|patient (?:no|number|id)|tax (?:id|number))[^\n]{0,25}$", re.I)
-_ID_VALUE = re.compile(r"\b(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,19}\b")
+    r"policy (?:no|number)|patient (?:no|number|id)|tax (?:id|number))[^\n]{0,25}?"
+    r"\b((?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,19})\b", re.I)
 _AGE = [
     re.compile(r"\b(\d{1,3})(?=[- ](?:years?|yrs?)[- ]old\b)", re.I),
     re.compile(r"\b(?:turn|turned|turning|aged|age|age of|age is|I'm|I am|he's|she's|he is|she is|he was|she was|I was)\s(\d{1,3})\b"
@@ -76,7 +76,8 @@ _STREET_US = re.compile(
     r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|#)\.?\s*\w+)?\b")
 _POBOX = re.compile(r"\b(?:P\.?\s?O\.?\s?Box|PSC|Unit|APO|FPO|DPO)\s+\d+(?:,?\s+Box\s+\d+)?", re.I)
 _ZIP_CONTEXT = re.compile(r"(?:zip|postal|post code|postcode|zip code)[^\n]{0,12}$", re.I)
-_ZIP_VALUE = re.compile(r"\b[A-Z0-9]{2,5}(?:[ -][A-Z0-9]{2,4})?\b")
+_ZIP_AFTER_CONTEXT = re.compile(r"(?:zip|postal|post code|postcode)(?: code)?(?: is)?:?\s*"
+                                r"((?=[A-Z0-9 -]*\d)[A-Z0-9]{2,5}(?:[ -][A-Z0-9]{2,4})?)\b", re.I)
 
 NRP_WORDS = frozenset("""
 afghan albanian algerian american andorran angolan argentine argentinian armenian australian austrian
@@ -168,6 +169,17 @@ def _phones(text: str) -> Iterator[Span]:
             yield span
 
 
+def _ibans(text: str) -> Iterator[Span]:
+    """IBANs in print form (groups of four) or run together, any case; a match that swallowed the
+    following words is trimmed group by group until the checksum holds."""
+    for m in _IBAN.finditer(text):
+        value = m.group(0)
+        while value and not v.iban_ok(value) and " " in value:
+            value = value[:value.rfind(" ")]
+        if value and v.iban_ok(value):
+            yield Span(m.start(), m.start() + len(value), "IBAN", value, source="pattern")
+
+
 def _ssn(text: str) -> Iterator[Span]:
     yield from _spans(_SSN, "SSN", v.us_ssn_ok)(text)
     for m in _BARE9.finditer(text):
@@ -176,9 +188,9 @@ def _ssn(text: str) -> Iterator[Span]:
 
 
 def _ids(text: str) -> Iterator[Span]:
-    for m in _ID_VALUE.finditer(text):
-        if _before(text, m.start(), _ID_CONTEXT, 30):
-            yield Span(m.start(), m.end(), "NATIONAL_ID", m.group(0), source="pattern")
+    for m in _ID_AFTER_CONTEXT.finditer(text):
+        if m.group(1)[0].isupper() or m.group(1)[0].isdigit():
+            yield Span(m.start(1), m.end(1), "NATIONAL_ID", m.group(1), source="pattern")
 
 
 def _secrets(text: str) -> Iterator[Span]:
@@ -202,9 +214,8 @@ def _ages(text: str) -> Iterator[Span]:
 
 
 def _zips(text: str) -> Iterator[Span]:
-    for m in _ZIP_VALUE.finditer(text):
-        if any(ch.isdigit() for ch in m.group(0)) and _before(text, m.start(), _ZIP_CONTEXT, 20):
-            yield Span(m.start(), m.end(), "ADDRESS", m.group(0), source="pattern")
+    for m in _ZIP_AFTER_CONTEXT.finditer(text):
+        yield Span(m.start(1), m.end(1), "ADDRESS", m.group(1), source="pattern")
 
 
 RECOGNIZERS: dict[str, Recognizer] = {
@@ -214,7 +225,7 @@ RECOGNIZERS: dict[str, Recognizer] = {
     "ipv4": _spans(_IPV4, "IP_ADDRESS", v.ipv4_ok),
     "ipv6": _spans(_IPV6, "IP_ADDRESS", v.ipv6_ok),
     "credit_card": _spans(_CARD, "CREDIT_CARD", v.luhn_ok),
-    "iban": _spans(_IBAN, "IBAN", v.iban_ok),
+    "iban": _ibans,
     "ssn": _ssn,
     "phone": _phones,
     "national_id": _ids,
