@@ -17,7 +17,7 @@ MODES = ("redact", "block", "route_local", "allow")
 class PrivacyConfig:
     enabled: bool = True
     recognizers: list[str] | None = None  # pattern recognizers by name; None: all of them
-    ner: str | None = None  # "crf" (ours, trained on generated data), "spacy", or None
+    ner: str | None = "crf"  # "crf" (ours, trained on generated data), "spacy", or None
     ner_model: str | None = None  # path to a trained NER model; None: the packaged one
     slm: bool = False  # SLM phrase extraction (slow; off by default)
     slm_model: str | None = None
@@ -29,7 +29,7 @@ class PrivacyConfig:
     budget_ms_per_kb: float = 50.0
     default_mode: str = "redact"
     modes: dict[str, str] = field(default_factory=dict)  # category -> redact|block|route_local|allow
-    redact_local: bool = False  # local-tier models see the original text unless this is on
+    allow_off: bool = False  # may a request turn privacy off (duet.privacy = "off")?
     vault_dir: str | None = None  # encrypted vault persistence; needs the key env variable below
     vault_key_env: str = "DUET_VAULT_KEY"
 

@@ -1,17 +1,131 @@
-"""Privacy stage: decides what each tier may see.
+"""Privacy stage: decides what each tier may see, and how to undo redaction in the answer.
 
-Until detection and redaction are configured, every tier sees the messages as sent.
+Local-tier models see the messages as sent. Cloud-tier models see them only after the detector has
+checked every text: with private spans replaced by the session vault's placeholders (`redact`), or
+not at all (`block` refuses, `route_local` sends the request to a local model). If the detector
+raises or runs out of time, the cloud tier is simply not cleared (fail closed) and the report says why.
 """
 
 from __future__ import annotations
 
-from router.config import DuetConfig
+import asyncio
+import logging
+import os
+import time
+from typing import Any
+
+from privacy.config import PrivacyConfig, build_detector
+from privacy.detector import Detector
+from privacy.redactor import Redaction, Redactor
+from privacy.spans import CATEGORIES
+from privacy.vault import Vault, VaultStore
+from router.config import ConfigError, DuetConfig
 from router.context import RequestContext
+from router.errors import InvalidRequest, PrivacyBlocked
+from router.validate import AUTO
+
+log = logging.getLogger("duet.privacy")
+REQUEST_MODES = ("redact", "block", "route_local", "off")
+
+
+def load_settings(config: DuetConfig) -> PrivacyConfig:
+    try:
+        return PrivacyConfig.from_dict(config.privacy)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{config.source}: privacy: {exc}") from exc
+
+
+class Scanner:
+    """The configured detector, shared by the stage and the scan endpoint."""
+
+    def __init__(self, settings: PrivacyConfig) -> None:
+        self.settings = settings
+        self.detector: Detector = build_detector(settings)
+
+    def scan(self, text: str) -> list[dict[str, Any]]:
+        return [s.to_dict() for s in self.detector.scan(text)]
+
+    def budget_s(self, messages: list[dict[str, Any]]) -> float:
+        size_kb = len(repr(messages)) / 1024
+        return (self.settings.budget_ms + self.settings.budget_ms_per_kb * size_kb) / 1000.0
 
 
 class PrivacyStage:
     def __init__(self, config: DuetConfig) -> None:
         self.config = config
+        self.settings = load_settings(config)
+        self.scanner = Scanner(self.settings) if self.settings.enabled else None
+        self.redactor = Redactor(self.scanner.detector) if self.scanner else None
+        self.vaults = self._vault_store()
+
+    def _vault_store(self) -> VaultStore:
+        key = os.environ.get(self.settings.vault_key_env)
+        if self.settings.vault_dir and key:
+            return VaultStore(os.path.expanduser(self.settings.vault_dir), key)
+        if self.settings.vault_dir:
+            log.warning("privacy.vault_dir is set but %s is empty: vaults stay in memory only",
+                        self.settings.vault_key_env)
+        return VaultStore()
+
+    def _has_cloud(self) -> bool:
+        return any(m.tier == "cloud" for m in self.config.available())
 
     async def __call__(self, ctx: RequestContext) -> None:
-        ctx.messages_by_tier = {"local": ctx.messages, "cloud": ctx.messages}
+        requested = ctx.options.privacy
+        if requested is not None and requested not in REQUEST_MODES:
+            raise InvalidRequest(f"duet.privacy must be one of {REQUEST_MODES}", param="duet.privacy")
+        ctx.messages_by_tier = {"local": ctx.messages}
+        if self.redactor is None or (requested == "off" and self.settings.allow_off):
+            ctx.messages_by_tier["cloud"] = ctx.messages
+            ctx.privacy = {"status": "off"}
+            return
+        if requested == "off":
+            raise InvalidRequest("this gateway does not allow turning privacy off per request", param="duet.privacy")
+        if not self._has_cloud() or ctx.options.local_only:
+            ctx.privacy = {"status": "local_only", "reason": "no cloud-tier model may serve this request"}
+            return
+        vault = self.vaults.get(ctx.options.session_id)
+        started = time.perf_counter()
+        try:
+            redaction = await asyncio.wait_for(asyncio.to_thread(self.redactor.redact, ctx.messages, vault),
+                                               timeout=self.scanner.budget_s(ctx.messages))
+        except Exception as exc:  # noqa: BLE001 - any failure: the cloud tier stays closed
+            reason = "timeout" if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) else type(exc).__name__
+            ctx.privacy = {"status": "failed_closed", "reason": reason,
+                           "detector_ms": round((time.perf_counter() - started) * 1000, 3)}
+            ctx.extra["privacy_failed_closed"] = reason
+            log.warning("privacy detector failed (%s): cloud tier closed for %s", reason, ctx.request_id)
+            return
+        detector_ms = round((time.perf_counter() - started) * 1000, 3)
+        self.vaults.save(vault)
+        self._apply(ctx, redaction, vault, requested, detector_ms)
+
+    def _apply(self, ctx: RequestContext, redaction: Redaction, vault: Vault, requested: str | None,
+               detector_ms: float) -> None:
+        default = requested or self.settings.default_mode
+        categories = sorted(redaction.counts())
+        modes = {c: (requested or self.settings.mode(c)) for c in categories}
+        report = {"status": "checked", **redaction.report(), "detector_ms": detector_ms,
+                  "kept_local": [{"category": c, "description": CATEGORIES.get(c, "a configured private phrase"),
+                                  "count": n} for c, n in sorted(redaction.counts().items())],
+                  "cloud_private_chars": 0}
+        blocked = [c for c, m in modes.items() if m == "block"]
+        to_local = [c for c, m in modes.items() if m == "route_local"]
+        if blocked:
+            report.update(status="blocked", blocked=blocked)
+            ctx.privacy = report
+            raise PrivacyBlocked(f"the request contains private data ({', '.join(blocked)}) that this gateway "
+                                 f"does not send to cloud models", details={"categories": blocked})
+        if to_local:
+            report.update(status="routed_local", routed_local=to_local)
+            ctx.options.local_only = True
+            if ctx.model != AUTO and self.config.models[ctx.model].tier != "local":
+                report["requested_model"] = ctx.model
+                ctx.model = AUTO
+            ctx.privacy = report
+            return
+        report["mode"] = "redact" if categories else default
+        ctx.messages_by_tier["cloud"] = redaction.messages
+        ctx.restore_text = vault.restore
+        ctx.restore_stream = vault.stream_restorer
+        ctx.privacy = report

@@ -20,6 +20,7 @@ from router import Router
 from router.errors import AuthenticationError, DuetError, InvalidRequest, NotFound, PayloadTooLarge
 from router.schema import ChatRequest
 from service.image_routes import image_routes
+from service import privacy_routes
 
 log = logging.getLogger("duet.gateway")
 
@@ -136,6 +137,8 @@ def create_app(router: Router) -> FastAPI:
             return json_response(payload, _headers(ctx))
         chunks = await router.open_stream(ctx)
         return StreamingResponse(_sse(chunks), media_type="text/event-stream", headers=_headers(ctx))
+
+    app.include_router(privacy_routes.build(router))
 
     @app.post("/v1/feedback", openapi_extra=FEEDBACK_SCHEMA)
     async def feedback(request: Request) -> dict[str, Any]:

@@ -22,7 +22,7 @@ app.add_typer(eval_app, name="eval")
 console = Console()
 
 # Each module defines `register(app, train_app, eval_app)`. Add a module here to add its commands.
-_COMMAND_MODULES: list[str] = ["service.commands.t2i", "service.commands.routing"]
+_COMMAND_MODULES: list[str] = ["service.commands.t2i", "service.commands.routing", "service.commands.privacy"]
 
 ConfigOption = typer.Option(None, "--config", "-c", help="YAML config (default: $DUET_CONFIG or the bundled one)")
 

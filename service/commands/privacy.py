@@ -28,18 +28,17 @@ def scan(source: str = typer.Argument(..., help="a file to scan, or - for standa
     from rich.table import Table
     from rich.text import Text
 
-    from privacy.config import PrivacyConfig, build_detector
+    from router.config import ConfigError, load_config
+    from router.privacy_stage import Scanner, load_settings
 
-    raw: dict = {}
-    if config:
-        import yaml
-
-        raw = (yaml.safe_load(Path(config).read_text()) or {}).get("privacy") or {}
-    settings = PrivacyConfig.from_dict(raw)
+    try:
+        settings = load_settings(load_config(config))
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from None
     if ner is not None:
         settings.ner = None if ner == "none" else ner
     text = _read(source)
-    spans = build_detector(settings).scan(text)
+    spans = Scanner(settings).detector.scan(text)
     if as_json:
         typer.echo(json.dumps([s.to_dict() for s in spans], ensure_ascii=False, indent=2))
         return
