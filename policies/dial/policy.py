@@ -120,11 +120,12 @@ class DialRouterPolicy(Policy):
             models = [m for m in models if m.tier == "local"] or models
         scores = self.evaluate(self.observation(request))
         mapping = self.action_for(models)
-        probs = np.exp(scores.score - scores.score.max())
-        probs /= probs.sum()
-        ranked = sorted(models, key=lambda c: -probs[mapping[c.name]])
+        raw = np.array([scores.score[mapping[c.name]] for c in models])
+        weights = np.exp(raw - raw.max())
+        prob = dict(zip((c.name for c in models), weights / weights.sum()))
+        ranked = sorted(models, key=lambda c: -prob[c.name])
         values = {self.models[a].name: round(float(v), 4) for a, v in enumerate(scores.q)}
         knob = {"beta": self.beta, "gamma": self.gamma, "lambda": float(self.card.get("lambda", 0.0))}
         knob.update({f"q:{c.name}": float(scores.q[mapping[c.name]]) for c in models})
-        return Decision(ranked=[Scored(c.name, float(probs[mapping[c.name]])) for c in ranked], policy=self.name,
+        return Decision(ranked=[Scored(c.name, float(prob[c.name])) for c in ranked], policy=self.name,
                         knob=knob, reason=json.dumps({"action_values": values, "turn": self.observation(request).turn}))
