@@ -40,6 +40,10 @@ def build_policy(spec: dict[str, Any]) -> Policy:
         card_name = read_card(artifact)["policy"]
         if name is not None and name != card_name:
             raise ValueError(f"artifact {artifact} holds a {card_name!r} policy, config says {name!r}")
+        if card_name == "dialrouter":  # multi-turn policy: its own artifact layout (policies/dial)
+            from policies.dial.policy import DialRouterPolicy
+
+            return DialRouterPolicy.load(artifact, **spec)
         return load_policy(artifact, **spec)
     policies = known_policies()
     if name not in policies:

@@ -55,9 +55,14 @@ class DialRouterPolicy(Policy):
 
     # --- artifact ---------------------------------------------------------------------------
     @classmethod
-    def load(cls, directory: str | Path, featurizer: Featurizer | None = None) -> "DialRouterPolicy":
+    def load(cls, directory: str | Path, featurizer: Featurizer | None = None, **overrides: float) -> "DialRouterPolicy":
+        """`overrides` (beta, gamma) replace the blend weights chosen at training time."""
         directory = Path(directory)
         card = json.loads((directory / CARD).read_text())
+        unknown = set(overrides) - {"beta", "gamma"}
+        if unknown:
+            raise ValueError(f"dialrouter accepts beta and gamma overrides, not {sorted(unknown)}")
+        card.update(overrides)
         index = ActionValueIndex.load(str(directory / INDEX)) if (directory / INDEX).exists() else None
         return cls(netlib.load(str(directory / WEIGHTS)), index, card, featurizer)
 
@@ -88,14 +93,16 @@ class DialRouterPolicy(Policy):
         return self.evaluate(env.observe(state)).best()
 
     # --- gateway ----------------------------------------------------------------------------
-    def observation(self, request: RouteRequest) -> Observation:
-        """Rebuild the router's view from the request's messages and the session's routing state."""
+    def observation(self, request: RouteRequest, mapping: dict[str, int] | None = None) -> Observation:
+        """Rebuild the router's view from the request's messages and the session's routing state
+        (`session["models"]`: who answered each earlier turn, by gateway name or artifact name)."""
         session = request.session or {}
-        names = [m.name for m in self.models]
-        used = [names.index(n) if n in names else None for n in session.get("models", [])]
+        names = {m.name: i for i, m in enumerate(self.models)}
+        names.update(mapping or {})
+        used = [names.get(n) for n in session.get("models") or []]
         cost = sum(self.models[a].turn_cost for a in used if a is not None)
-        turn = int(session.get("turn", sum(1 for m in request.messages if m.get("role") == "assistant")))
-        compact = session.get("compact")
+        turn = int(session.get("turn") or sum(1 for m in request.messages if m.get("role") == "assistant"))
+        compact = (session.get("state") or {}).get("compact", session.get("compact"))
         return Observation(messages=tuple(request.messages), turn=turn, cost_so_far=float(cost),
                            prev_action=used[-1] if used else None,
                            compact=tuple(compact) if compact is not None else None)
@@ -118,8 +125,9 @@ class DialRouterPolicy(Policy):
     def decide(self, request: RouteRequest, models: list[ModelCard]) -> Decision:
         if request.local_only:
             models = [m for m in models if m.tier == "local"] or models
-        scores = self.evaluate(self.observation(request))
         mapping = self.action_for(models)
+        obs = self.observation(request, mapping)
+        scores = self.evaluate(obs)
         raw = np.array([scores.score[mapping[c.name]] for c in models])
         weights = np.exp(raw - raw.max())
         prob = dict(zip((c.name for c in models), weights / weights.sum()))
@@ -128,4 +136,5 @@ class DialRouterPolicy(Policy):
         knob = {"beta": self.beta, "gamma": self.gamma, "lambda": float(self.card.get("lambda", 0.0))}
         knob.update({f"q:{c.name}": float(scores.q[mapping[c.name]]) for c in models})
         return Decision(ranked=[Scored(c.name, float(prob[c.name])) for c in ranked], policy=self.name,
-                        knob=knob, reason=json.dumps({"action_values": values, "turn": self.observation(request).turn}))
+                        knob=knob, reason=json.dumps({"action_values": values, "turn": obs.turn, "cost_so_far": obs.cost_so_far,
+                                          "prev_model": ((request.session or {}).get("models") or [None])[-1]}))

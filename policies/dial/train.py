@@ -183,7 +183,7 @@ def train(factory: EnvFactory, env_meta: dict[str, Any], out: str | Path, cfg: T
                                  progress=(lambda it: _progress(it, cfg.epochs, "distil")) if progress else None)
     index = ActionValueIndex(data.features, data.q, k=cfg.k, seed=cfg.seed)
     card = {
-        "kind": "dialrouter", "version": 1, "env": env_meta, "lambda": env.lam, "features": cfg.features,
+        "policy": "dialrouter", "format": 1, "env": env_meta, "lambda": env.lam, "features": cfg.features,
         "models": [asdict(m) for m in env.models], "cost_scale": env.cost_scale(), "train": asdict(cfg),
         "states": int(len(data.features)), "search_stats": store.episode_stats(), "collect_seconds": collect_s,
         "fit": asdict(report), "torch": torch.__version__, "created": time.time(),
