@@ -1,5 +1,8 @@
-"""The only place that talks to models: litellm for every model (local ones via the duet-local provider),
-with a timeout per call, retries per model, and fallback down the decision's ranking.
+"""The only place that talks to models, with a timeout per call, retries per model, and fallback down the
+decision's ranking. Two transports: litellm for every provider (local models via the duet-local provider), and
+a lean httpx path for OpenAI-compatible upstreams (`openai/<model>` with `api_base`), which costs a fraction of
+litellm's CPU per call. `dispatch.transport` in the config: `auto` (default: lean where it applies) or
+`litellm` (everything through litellm).
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ from typing import Any
 
 import litellm
 
-from router.config import DuetConfig, ModelSpec
+from router.config import ConfigError, DuetConfig, ModelSpec
 from router.context import Attempt, RequestContext
 from router.errors import DuetError, NoModelAvailable, UpstreamError, UpstreamTimeout
 from router.local_provider import register_local_models
+from router.openai_http import OpenAIHTTP, uses_lean_transport
 
 litellm.suppress_debug_info = True
 litellm.drop_params = True  # a parameter one provider lacks is dropped, not an error
@@ -49,7 +53,20 @@ class Dispatcher:
 
     def __init__(self, config: DuetConfig) -> None:
         self.config = config
+        self.transport = str((config.raw.get("dispatch") or {}).get("transport", "auto"))
+        if self.transport not in ("auto", "litellm"):
+            raise ConfigError(f"dispatch.transport must be 'auto' or 'litellm', not {self.transport!r}")
+        self.http = OpenAIHTTP()
         register_local_models(list(config.models.values()))
+
+    def lean(self, spec: ModelSpec) -> bool:
+        """True when this model is called through the lean OpenAI-compatible transport."""
+        return uses_lean_transport(spec.model, spec.api_base, self.transport)
+
+    def _lean_params(self, spec: ModelSpec, params: dict[str, Any]) -> dict[str, Any]:
+        if spec.max_tokens and "max_tokens" not in params:
+            return {**params, "max_tokens": spec.max_tokens}
+        return params
 
     def _call_kwargs(self, spec: ModelSpec, messages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"model": spec.model, "messages": messages, **params}
@@ -68,12 +85,23 @@ class Dispatcher:
         return spec.timeout or self.config.timeout
 
     async def acomplete(self, spec: ModelSpec, messages: list[dict[str, Any]], **params: Any) -> dict[str, Any]:
+        if self.lean(spec):
+            assert spec.api_base is not None
+            return await self.http.complete(spec.api_base, spec.api_key, spec.model, messages,
+                                            self._lean_params(spec, params), self.timeout(spec), self.config.retries)
         call = litellm.acompletion(**self._call_kwargs(spec, messages, params))
         response = await asyncio.wait_for(call, timeout=self.timeout(spec) * (1 + self.config.retries))
         return response.model_dump(exclude_none=False)
 
     async def astream(self, spec: ModelSpec, messages: list[dict[str, Any]],
                       **params: Any) -> AsyncIterator[dict[str, Any]]:
+        if self.lean(spec):
+            assert spec.api_base is not None
+            async for chunk in self.http.stream(spec.api_base, spec.api_key, spec.model, messages,
+                                                self._lean_params(spec, params), self.timeout(spec),
+                                                self.config.retries):
+                yield chunk
+            return
         kwargs = self._call_kwargs(spec, messages, params)
         kwargs["stream"] = True
         kwargs["stream_options"] = {"include_usage": True}
