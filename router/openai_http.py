@@ -137,13 +137,15 @@ class OpenAIHTTP:
                 error = _status_error(response.status_code, content)
             if error.kind not in RETRYABLE or attempt == retries:
                 raise error
+        done = False
         try:
-            async for line in response.aiter_lines():
-                if not line.startswith("data:"):
+            async for line in response.aiter_lines():  # read to the end, so the connection goes back to the pool
+                if done or not line.startswith("data:"):
                     continue
                 data = line[5:].strip()
                 if data == "[DONE]":
-                    return
+                    done = True
+                    continue
                 chunk = orjson.loads(data)
                 if isinstance(chunk, dict) and "error" in chunk and not chunk.get("choices"):
                     message = (chunk["error"] or {}).get("message") if isinstance(chunk["error"], dict) else None
