@@ -80,26 +80,24 @@ def run_loadgen(target: Target, stream: bool, concurrency: int, requests: int, w
     return json.loads(out.stdout)
 
 
-def measure(target: Target, opts: BenchOptions, work: Path, client_cpu: int | None) -> list[dict[str, Any]]:
-    points = []
-    for mode in opts.modes:
-        for c in opts.concurrency:
-            warmup = opts.warmup if opts.warmup is not None else max(30, 2 * c)
-            machine = MachineCpu()
-            cpu_before = target.proc.cpu_seconds() if target.proc else None
-            machine.start()
-            raw = run_loadgen(target, mode == "stream", c, opts.requests, warmup, work, client_cpu)
-            busy = machine.busy_cores()
-            point = {"target": target.name, "mode": mode, "concurrency": c, "requests": opts.requests,
-                     "warmup": warmup, **summarize(raw), "machine_busy_cores": busy,
-                     "loadavg_1m": round(os.getloadavg()[0], 2)}
-            if target.proc is not None and cpu_before is not None:
-                point["cpu_ms_per_request"] = round((target.proc.cpu_seconds() - cpu_before) * 1000
-                                                    / max(1, raw["served"] + warmup), 3)
-            points.append(point)
-            print(f"  {target.name:12s} {mode:9s} C={c:<3d} p50 {point['total_ms']['p50']} ms  "
-                  f"rps {point['rps']}  errors {point['errors'] or 0}", file=sys.stderr, flush=True)
-    return points
+def measure_point(target: Target, mode: str, c: int, opts: BenchOptions, work: Path,
+                  client_cpu: int | None) -> dict[str, Any]:
+    warmup = opts.warmup if opts.warmup is not None else max(30, 2 * c)
+    machine = MachineCpu()
+    cpu_before = target.proc.cpu_seconds() if target.proc else None
+    machine.start()
+    raw = run_loadgen(target, mode == "stream", c, opts.requests, warmup, work, client_cpu)
+    busy = machine.busy_cores()
+    point = {"target": target.name, "mode": mode, "concurrency": c, "requests": opts.requests,
+             "warmup": warmup, **summarize(raw), "machine_busy_cores": busy,
+             "loadavg_1m": round(os.getloadavg()[0], 2)}
+    if target.proc is not None and cpu_before is not None:
+        point["cpu_ms_per_request"] = round((target.proc.cpu_seconds() - cpu_before) * 1000
+                                            / max(1, raw["served"] + warmup), 3)
+    print(f"  {target.name:12s} {mode:9s} C={c:<3d} p50 {point['total_ms']['p50']} ms  rps {point['rps']}  "
+          f"cpu/req {point.get('cpu_ms_per_request', '-')} ms  errors {point['errors'] or 0}  "
+          f"machine busy {busy} cores", file=sys.stderr, flush=True)
+    return point
 
 
 def privacy_probe(target: Target) -> dict[str, Any]:
@@ -133,24 +131,29 @@ def run_benchmark(opts: BenchOptions) -> dict[str, Any]:
     load_start = os.getloadavg()
     upstream = start_upstream(work, client_cpu)
     result: dict[str, Any] = {"benchmark": "gateway", "targets": {}, "points": []}
+    running: dict[str, Target] = {}
     try:
-        names = ["direct"] + [t for t in opts.targets if t != "direct"]
-        for name in names:
-            print(f"{LABELS.get(name, name)} ...", file=sys.stderr, flush=True)
-            target = start_target(name, work, upstream, opts, gateway_cpu)
-            try:
-                info = dict(target.info or {})
-                if name == "full":
-                    info.update(privacy_probe(target))
-                if target.proc is not None:
-                    info["rss_mb_start"] = round(target.proc.rss_mb(), 1)
-                result["points"] += measure(target, opts, work, client_cpu)
-                if target.proc is not None:
-                    info["rss_mb_end"] = round(target.proc.rss_mb(), 1)
-                result["targets"][name] = {"label": LABELS.get(name, name), **info}
-            finally:
-                target.stop()
+        # Every target runs at once (idle ones cost nothing) and each point measures them back to back, so
+        # on a shared machine the targets compared in one point see the same background load.
+        for name in ["direct"] + [t for t in opts.targets if t != "direct"]:
+            print(f"starting {LABELS.get(name, name)} ...", file=sys.stderr, flush=True)
+            running[name] = target = start_target(name, work, upstream, opts, gateway_cpu)
+            info = dict(target.info or {})
+            if name == "full":
+                info.update(privacy_probe(target))
+            if target.proc is not None:
+                info["rss_mb_start"] = round(target.proc.rss_mb(), 1)
+            result["targets"][name] = {"label": LABELS.get(name, name), **info}
+        for mode in opts.modes:
+            for c in opts.concurrency:
+                for name, target in running.items():
+                    result["points"].append(measure_point(target, mode, c, opts, work, client_cpu))
+        for name, target in running.items():
+            if target.proc is not None:
+                result["targets"][name]["rss_mb_end"] = round(target.proc.rss_mb(), 1)
     finally:
+        for target in running.values():
+            target.stop()
         upstream.stop()
     add_overheads(result)
     result.update(comparisons(result))
@@ -259,17 +262,18 @@ def machine_info(load_start: tuple[float, float, float], started: float) -> dict
 
 
 def write_outputs(result: dict[str, Any], opts: BenchOptions) -> None:
-    if opts.json_path:
-        opts.json_path.parent.mkdir(parents=True, exist_ok=True)
-        opts.json_path.write_text(json.dumps(result, indent=2))
-        plot = opts.plot_path or opts.json_path.with_suffix(".png")
-        try:
-            from eval.bench.plot import plot_result
+    if not opts.json_path:
+        return
+    opts.json_path.parent.mkdir(parents=True, exist_ok=True)
+    plot = opts.plot_path or opts.json_path.with_suffix(".png")
+    try:
+        from eval.bench.plot import plot_result
 
-            plot_result(result, plot)
-            result["plot"] = str(plot)
-        except ImportError as exc:  # matplotlib is an optional extra
-            print(f"no plot ({exc})", file=sys.stderr)
+        plot_result(result, plot)
+        result["plot"] = str(plot)
+    except ImportError as exc:  # matplotlib is an optional extra
+        print(f"no plot ({exc})", file=sys.stderr)
+    opts.json_path.write_text(json.dumps(result, indent=2))
 
 
 def table(result: dict[str, Any]) -> str:
@@ -280,7 +284,8 @@ def table(result: dict[str, Any]) -> str:
     def f(v: Any) -> str:
         return "-" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)
 
-    for p in result["points"]:
+    order = {name: i for i, name in enumerate(TARGETS)}
+    for p in sorted(result["points"], key=lambda p: (order.get(p["target"], 99), p["mode"], p["concurrency"])):
         o = p.get("overhead_ms") or {}
         lines.append(f"{LABELS.get(p['target'], p['target']):22s} {p['mode']:9s} {p['concurrency']:>3d} "
                      f"{f(p['total_ms']['p50']):>8s} {f(p['total_ms']['p95']):>8s} {f(p['total_ms']['p99']):>8s} "

@@ -25,6 +25,10 @@ _PASSED_PARAMS = ("max_tokens", "temperature", "top_p", "stop", "seed", "presenc
                   "frequency_penalty", "logprobs", "top_logprobs", "response_format")
 
 
+class LocalModelError(RuntimeError):
+    """The GGUF could not be loaded (corrupt file, unsupported architecture, out of memory)."""
+
+
 class LocalModel:
     """One GGUF file, loaded on first use, one generation at a time."""
 
@@ -41,8 +45,11 @@ class LocalModel:
         if self._llama is None:  # called under self.lock
             from llama_cpp import Llama
 
-            self._llama = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads,
-                                verbose=False, logits_all=False)
+            try:
+                self._llama = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads,
+                                    verbose=False, logits_all=False)
+            except Exception as exc:  # llama.cpp says ValueError for a bad file; that is not a bad request
+                raise LocalModelError(f"local model {self.path.name} could not be loaded: {exc}") from exc
         return self._llama
 
     def _kwargs(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -116,6 +123,8 @@ class LocalProvider(CustomLLM):
         local = self._model(model)
         try:
             result = await asyncio.to_thread(local.complete, messages, optional_params)
+        except LocalModelError as exc:
+            raise CustomLLMError(status_code=500, message=str(exc)) from exc
         except ValueError as exc:  # llama.cpp: prompt longer than the context window, bad params
             raise CustomLLMError(status_code=400, message=str(exc)) from exc
         result["model"] = model
@@ -149,6 +158,8 @@ class LocalProvider(CustomLLM):
                 if item is done:
                     break
                 if isinstance(item, BaseException):
+                    if isinstance(item, LocalModelError):
+                        raise CustomLLMError(status_code=500, message=str(item))
                     if isinstance(item, ValueError):
                         raise CustomLLMError(status_code=400, message=str(item))
                     raise item

@@ -112,7 +112,13 @@ class Pipeline:
             yield last
             if usage is not None and ctx.include_usage:
                 yield _stamp(ctx, {"choices": [], "usage": usage})
-        except BaseException as exc:
+        except Exception as exc:
+            _fail(ctx, exc)
+            if last is not None and ctx.outcome != "ok":  # the upstream failed mid-stream: pass on what came
+                pending, last = last, None
+                yield pending
+            raise
+        except BaseException as exc:  # cancelled or closed by the client
             _fail(ctx, exc)
             raise
         finally:

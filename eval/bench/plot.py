@@ -10,7 +10,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from eval.bench.targets import LABELS  # noqa: E402
+from eval.bench.targets import LABELS, TARGETS  # noqa: E402
+
+COLORS = dict(zip(TARGETS, ("tab:gray", "tab:blue", "tab:orange", "tab:red", "tab:green")))
 
 
 def plot_result(result: dict[str, Any], path: Path) -> None:
@@ -25,8 +27,9 @@ def plot_result(result: dict[str, Any], path: Path) -> None:
             if target != "direct":
                 key = "ttfb_overhead_ms" if mode == "stream" else "overhead_ms"
                 ov = [max(0.01, (p.get(key) or {}).get("p50") or 0.01) for p in pts]
-                axes[0][col].plot(cs, ov, marker="o", label=LABELS.get(target, target))
-            axes[1][col].plot(cs, [p["rps"] or 0 for p in pts], marker="o", label=LABELS.get(target, target))
+                axes[0][col].plot(cs, ov, marker="o", label=LABELS.get(target, target), color=COLORS.get(target))
+            axes[1][col].plot(cs, [p["rps"] or 0 for p in pts], marker="o", label=LABELS.get(target, target),
+                              color=COLORS.get(target))
         what = "time-to-first-byte overhead p50" if mode == "stream" else "overhead p50"
         axes[0][col].set(title=f"{mode}: {what} (ms, log)", xlabel="concurrent clients", yscale="log", xscale="log")
         axes[1][col].set(title=f"{mode}: requests/s (log)", xlabel="concurrent clients", yscale="log", xscale="log")
