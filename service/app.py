@@ -90,6 +90,7 @@ def create_app(router: Router) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        await router.dispatcher.http.aclose()
         router.close()
 
     app = FastAPI(title="duet gateway", version="0.1.0", lifespan=lifespan)
