@@ -105,7 +105,9 @@ def privacy_probe(target: Target) -> dict[str, Any]:
     response = httpx.post(target.url, content=body_for(target.model, False),
                           headers={"content-type": "application/json"}, timeout=60)
     meta = response.json().get("duet") or {}
-    return {"privacy_report": meta.get("privacy"), "privacy_active": bool(meta.get("privacy")),
+    report = meta.get("privacy") or {}
+    return {"privacy_report": report, "privacy_active": report.get("status") in ("checked", "routed_local"),
+            "privacy_categories": [k.get("category") for k in report.get("kept_local") or []],
             "policy": meta.get("policy"), "served_by": meta.get("model")}
 
 
