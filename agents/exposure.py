@@ -42,7 +42,7 @@ REQUEST_MORE_TOOL = {
 }
 ANSWER_SYSTEM = (
     "You answer using only the context blocks given with the question. They are a partial view of a "
-    "larger context. If they do not contain the information needed, do not guess: reply exactly "
+    "larger context. If they do not contain the information needed, do not guess: reply only "
     f"{NEED_MORE} (or call the request_more_context tool) and more blocks will be added.")
 FINAL_SYSTEM = "You answer using only the context blocks given with the question. Give your best answer."
 PLAN_SYSTEM = (
@@ -64,6 +64,8 @@ class ExposureConfig:
     slm_rescore: bool = False  # rescore the top blocks with the local model's yes/no log-probability
     rescore_top: int = 5
     lexical_weight: float = 0.5
+    order: str = "rank"  # how blocks are laid out for the cloud: rank (best first) | document
+    subtask_in_answer: bool = False  # repeat the planned sub-task beside the question (small models echo it)
     use_tool: bool = True  # offer request_more_context as an OpenAI tool (the text sentinel always works)
     answer_params: dict[str, Any] = field(default_factory=lambda: {"max_tokens": 256, "temperature": 0.0})
     plan_params: dict[str, Any] = field(default_factory=lambda: {"max_tokens": 48, "temperature": 0.0})
@@ -191,8 +193,11 @@ class ExposureController:
     async def _answer(self, state: ExposureState) -> dict[str, Any]:
         cfg = self.config
         by_id = {b.id: b for b in state["blocks"]}
-        order = {b.id: i for i, b in enumerate(state["blocks"])}
-        shown = sorted(state["sent_ids"], key=order.__getitem__)
+        if cfg.order == "document":
+            position = {b.id: i for i, b in enumerate(state["blocks"])}
+            shown = sorted(state["sent_ids"], key=position.__getitem__)
+        else:  # best first: small models read the top of the context most reliably
+            shown = list(state["sent_ids"])
         rendered = [by_id[i].render() for i in shown]
         last = self._is_last_round(state)
         messages = self._answer_messages(state, rendered, last)
@@ -227,7 +232,8 @@ class ExposureController:
         history = [m for m in messages[:last_user] if m.get("role") != "system"]
         context = "\n\n".join(rendered)
         subtask = state.get("subtask", "")
-        task_line = f"Sub-task: {subtask}\n\n" if subtask and subtask != question_of(messages) else ""
+        show_task = self.config.subtask_in_answer and subtask and subtask != question_of(messages)
+        task_line = f"Sub-task: {subtask}\n\n" if show_task else ""
         user = (f"Context blocks ({len(rendered)} of {len(state['blocks'])}):\n\n{context}\n\n"
                 f"{task_line}Question: {question_of(messages)}")
         return [{"role": "system", "content": "\n\n".join([system, *app_system])}, *history,

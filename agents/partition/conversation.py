@@ -1,10 +1,10 @@
-"""Conversation history: one block per turn, titled by role, position and opening words."""
+"""Conversation history: one block per turn, titled by role and position."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from agents.blocks import Block, TokenCounter, approx_tokens, make_blocks, short_title
+from agents.blocks import Block, TokenCounter, approx_tokens, make_blocks
 
 
 def message_text(message: dict[str, Any]) -> str:
@@ -24,6 +24,7 @@ def partition_conversation(messages: list[dict[str, Any]], count: TokenCounter =
         if role == "system":
             continue
         text = message_text(message)
-        parts.append(("turn", f"{role} turn {index}: {short_title(text, 48)}", text,
+        # The title names the turn without quoting it: titles may be revealed to the cloud at co-planning.
+        parts.append(("turn", f"{role} turn {index}", text,
                       {"turn": index, "role": role}))
     return make_blocks(parts, prefix, count)

@@ -127,6 +127,7 @@ def partition_markup(text: str, min_blocks: int = 5, count: TokenCounter = appro
     parts = []
     for key, members in best.items():
         ancestors = members[0][0][1: len(key)]  # skip the synthetic document root
-        title = " > ".join(n.label() for n in ancestors) or "document"
+        # The last two path steps identify a panel well enough and keep revealed titles short.
+        title = " > ".join(n.label() for n in ancestors[-2:]) or "document"
         parts.append(("element", title, "\n".join(line for _, line in members), {"depth": len(key) - 1}))
     return make_blocks(parts, prefix, count)

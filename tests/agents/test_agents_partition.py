@@ -86,7 +86,7 @@ def test_conversation_turns_skip_system_and_keep_roles():
                 {"role": "user", "content": [{"type": "text", "text": "She is nine years old."}]}]
     blocks = partition_conversation(messages)
     assert [b.meta["role"] for b in blocks] == ["user", "assistant", "user"]
-    assert blocks[0].title.startswith("user turn 1") and blocks[2].text == "She is nine years old."
+    assert blocks[0].title == "user turn 1" and blocks[2].text == "She is nine years old."
 
 
 def test_json_subtrees_respect_budget_and_lose_no_value():

@@ -1,0 +1,3 @@
+from eval.exposure.bench import main
+
+main()

@@ -1,0 +1,3 @@
+from eval.seekhelp.bench import main
+
+main()

