@@ -273,6 +273,22 @@ class ExposureController:
                                          {"recursion_limit": 2 * self.config.max_rounds + 10})
         return ExposureResult(response=state["response"], exposure=self._account(state), state=state)
 
+    async def single_round(self, messages: list[dict[str, Any]],
+                           blocks: list[Block]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Rank and select the first round only, without calling the cloud: the messages to send and the
+        accounting. For callers that must stream one answer (no accumulation is possible then)."""
+        state: ExposureState = {"messages": messages, "blocks": blocks, "subtask": question_of(messages)}
+        state.update(await self._rank(state))  # type: ignore[typeddict-item]
+        state.update(await self._select(state))  # type: ignore[typeddict-item]
+        by_id = {b.id: b for b in blocks}
+        rendered = [by_id[i].render() for i in state["sent_ids"]]
+        sent = sum(self._tokens(r) for r in rendered)
+        state["rounds"] = [{"round": 1, "block_ids": list(state["sent_ids"]), "context_tokens": sent,
+                            "requested_more": False, "final": True, "prompt_tokens": 0, "completion_tokens": 0}]
+        state["calls"] = [{"purpose": "answer", "context_tokens": sent, "block_ids": list(state["sent_ids"]),
+                           "prompt_tokens": 0, "completion_tokens": 0}]
+        return self._answer_messages(state, rendered, last=True), self._account(state)
+
     def _account(self, state: ExposureState) -> dict[str, Any]:
         blocks = state["blocks"]
         available = sum(self._tokens(b.render()) for b in blocks)

