@@ -8,9 +8,10 @@ so an interrupted run continues where it stopped.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,12 +42,11 @@ def judge_contains(answer: str, reference: str) -> float:
     return float(bool(ref) and re.search(rf"(?<![\w.]){re.escape(ref)}(?![\w])", _norm(answer)) is not None)
 
 
-async def judge_llm(router: Any, judge_model: str, question: str, answer: str, reference: str | None) -> float:
+def judge_llm(router: Any, judge_model: str, question: str, answer: str, reference: str | None) -> float:
     ref = f"\nReference answer: {reference}" if reference else ""
     prompt = (f"Question: {question}{ref}\nCandidate answer: {answer}\n"
               "Is the candidate answer correct? Reply with one word: yes or no.")
-    response = await router.acomplete([{"role": "user", "content": prompt}], model=judge_model, max_tokens=4,
-                                      temperature=0)
+    response = router.complete([{"role": "user", "content": prompt}], model=judge_model, max_tokens=4, temperature=0)
     verdict = (response.choices[0].message.content or "").strip().lower()
     return 1.0 if verdict.startswith("yes") else 0.0
 
@@ -68,61 +68,55 @@ def run_label(data: str | Path, models: list[str], judge: str, out: str | Path, 
         unknown = [m for m in models if m not in router.config.models]
         if unknown:
             raise ValueError(f"models not in the config: {', '.join(unknown)}")
-        return asyncio.run(_label_all(router, questions, models, judge, Path(out), concurrency, max_tokens, log))
+        return _label_all(router, questions, models, judge, Path(out), concurrency, max_tokens, log)
     finally:
         if own:
             router.close()
 
 
-async def _label_all(router: Any, questions: list[dict[str, Any]], models: list[str], judge: str, out: Path,
-                     concurrency: int, max_tokens: int, log: Callable[[str], None]) -> int:
+def _label_all(router: Any, questions: list[dict[str, Any]], models: list[str], judge: str, out: Path,
+               concurrency: int, max_tokens: int, log: Callable[[str], None]) -> int:
+    """Calls go through the Router's sync API (its own event loop) from a small thread pool."""
     done: dict[str, dict[str, Any]] = {}
     if out.exists():
         for item in json.loads(out.read_text() or "[]"):
             done[item["question"]] = item
-    gate = asyncio.Semaphore(max(1, concurrency))
-    lock = asyncio.Lock()
+    for q in questions:  # keep the input order in the output
+        done.setdefault(q["question"], {"question": q["question"], "scores": {}, "responses": {}, "costs": {}})
+    done = {q["question"]: done[q["question"]] for q in questions} | done
+    lock = threading.Lock()
 
-    async def one(question: dict[str, Any], model: str) -> None:
-        item = done.setdefault(question["question"], {"question": question["question"], "scores": {},
-                                                      "responses": {}, "costs": {}})
-        if model in item["scores"]:
-            return
-        messages = [{"role": "user", "content": question["question"]}]
-        extra = {"duet": {"documents": question["documents"]}} if question.get("documents") else None
-        async with gate:
-            try:
-                kwargs: dict[str, Any] = {"max_tokens": max_tokens, "temperature": 0}
-                if extra:
-                    kwargs["extra_body"] = extra
-                response = await router.acomplete(messages, model=model, **kwargs)
-                answer = response.choices[0].message.content or ""
-                cost = float((response.model_extra or {}).get("duet", {}).get("cost_usd") or 0.0)
-            except Exception as exc:  # a model that fails on a question scores 0 there, and we say why
-                log(f"  {model} failed on {question['question'][:40]!r}: {type(exc).__name__}: {exc}")
-                answer, cost = "", 0.0
-            if judge == "exact":
-                score = judge_exact(answer, str(question["answer"]))
-            elif judge == "contains":
-                score = judge_contains(answer, str(question["answer"]))
-            else:
-                score = await judge_llm(router, judge.split(":", 1)[1], question["question"], answer,
-                                        question.get("answer"))
-        async with lock:
-            item["scores"][model] = score
-            item["responses"][model] = answer
-            item["costs"][model] = cost
-            if question.get("documents"):
-                item["documents"] = question["documents"]
-            if question.get("answer") is not None:
-                item["answer"] = question["answer"]
+    def one(question: dict[str, Any], model: str) -> None:
+        item = done[question["question"]]
+        kwargs: dict[str, Any] = {"max_tokens": max_tokens, "temperature": 0}
+        if question.get("documents"):
+            kwargs["extra_body"] = {"duet": {"documents": question["documents"]}}
+        try:
+            response = router.complete([{"role": "user", "content": question["question"]}], model=model, **kwargs)
+            answer = response.choices[0].message.content or ""
+            cost = float((response.model_extra or {}).get("duet", {}).get("cost_usd") or 0.0)
+        except Exception as exc:  # a model that fails on a question scores 0 there, and we say why
+            log(f"  {model} failed on {question['question'][:40]!r}: {type(exc).__name__}: {exc}")
+            answer, cost = "", 0.0
+        if judge == "exact":
+            score = judge_exact(answer, str(question["answer"]))
+        elif judge == "contains":
+            score = judge_contains(answer, str(question["answer"]))
+        else:
+            score = judge_llm(router, judge.split(":", 1)[1], question["question"], answer, question.get("answer"))
+        with lock:
+            item["scores"][model], item["responses"][model], item["costs"][model] = score, answer, cost
+            for key in ("documents", "answer"):
+                if question.get(key) is not None:
+                    item[key] = question[key]
             out.parent.mkdir(parents=True, exist_ok=True)
             tmp = out.with_suffix(out.suffix + ".tmp")
-            tmp.write_text(json.dumps(list(done.values()), indent=1))
+            tmp.write_text(json.dumps([i for i in done.values() if i["scores"]], indent=1))
             tmp.replace(out)
 
-    tasks = [one(q, m) for q in questions for m in models]
-    for i in range(0, len(tasks), 64):
-        await asyncio.gather(*tasks[i:i + 64])
-    log(f"labelled {len(questions)} questions x {len(models)} models")
+    todo = [(q, m) for q in questions for m in models if m not in done[q["question"]]["scores"]]
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        for future in [pool.submit(one, q, m) for q, m in todo]:
+            future.result()
+    log(f"labelled {len(questions)} questions x {len(models)} models ({len(todo)} calls, the rest resumed)")
     return len(questions)
