@@ -48,7 +48,7 @@ def _num(s: str) -> str:
     try:
         v = float(s.replace(",", ""))
         return str(int(v)) if v == int(v) else f"{v:g}"
-    except ValueError:
+    except (ValueError, OverflowError):
         return s
 
 
@@ -123,13 +123,38 @@ def agree_cascade(train: RoutingTable, test: RoutingTable, x_train: np.ndarray, 
 
 
 # ---- learned verifier cascade --------------------------------------------------------------------
-def _answer_features(responses: list[str]) -> np.ndarray:
-    feats = []
-    for r in responses:
-        found, wrong = arithmetic_checks(r)
-        feats.append([found > 0, wrong > 0, wrong, np.log1p(len(r)), bool(_FINAL.search(r)),
-                      len(_NUMBER.findall(r)) / 10.0])
-    return np.asarray(feats, dtype=np.float32)
+def _numbers(text: str) -> set[float]:
+    out = set()
+    for x in _NUMBER.findall(text):
+        try:
+            out.add(float(x.replace(",", "")))
+        except ValueError:
+            pass
+    return out
+
+
+_HEDGE = re.compile(r"assum|approx|cannot|not possible|unclear|however", re.I)
+
+
+def answer_features(question: str, answer: str) -> list[float]:
+    """Cheap signs that a worked answer is wrong: its own arithmetic fails, it ignores numbers the question
+    gives, its final answer is not a plain integer, it hedges, it breaks the expected format."""
+    found, wrong = arithmetic_checks(answer)
+    q_nums, a_nums = _numbers(question), _numbers(answer)
+    key = answer_key(answer)
+    try:
+        value, numeric = float(key), 1.0
+        integer = float(value == int(value))
+    except (ValueError, OverflowError):
+        value, numeric, integer = 0.0, 0.0, 0.0
+    return [found > 0, wrong > 0, wrong, found, np.log1p(len(answer)), bool(_FINAL.search(answer)),
+            len(a_nums) / 10.0, len(q_nums & a_nums) / max(1, len(q_nums)), len(q_nums), answer.count("\n"),
+            len(question) / 100.0, numeric, integer, value < 0, float(np.log1p(min(abs(value), 1e12))),
+            value in q_nums, bool(_HEDGE.search(answer)), answer.strip().endswith(key)]
+
+
+def _answer_features(questions: list[str], answers: list[str]) -> np.ndarray:
+    return np.asarray([answer_features(q, a) for q, a in zip(questions, answers)], dtype=np.float32)
 
 
 def verify_cascade(train: RoutingTable, test: RoutingTable, x_train: np.ndarray, x_test: np.ndarray,
@@ -151,11 +176,11 @@ def verify_cascade(train: RoutingTable, test: RoutingTable, x_train: np.ndarray,
     def features(table: RoutingTable, x: np.ndarray) -> np.ndarray:
         answers = [row[first] for row in table.responses]
         r = encoder.encode([routing_text(a) for a in answers])
-        return np.hstack([x, r, _answer_features(answers)])
+        return np.hstack([x, r, _answer_features(table.queries, answers)])
 
     f_train, f_test = features(train, x_train), features(test, x_test)
     y = (train.scores[:, first] >= 0.5).astype(int)
-    best_c = max((0.1, 0.3, 1.0, 3.0), key=lambda C: cross_val_score(
+    best_c = max((0.3, 1.0, 3.0), key=lambda C: cross_val_score(
         LogisticRegression(C=C, max_iter=2000), f_train, y, cv=5, scoring="roc_auc").mean())
     clf = LogisticRegression(C=best_c, max_iter=2000).fit(f_train, y)
     p = clf.predict_proba(f_test)[:, 1]
