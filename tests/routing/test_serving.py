@@ -7,7 +7,7 @@ import pytest
 from eval.routing.label import judge_contains, run_label
 from eval.routing.loaders import load_table
 from policies.artifact import save_policy
-from policies.knn import KNNPolicy
+from policies.ragrouter import RAGRouterPolicy
 from router import Router
 from router.config import parse_config
 from tests.routing.gen import two_topic_table
@@ -22,18 +22,18 @@ def two_local_models() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def artifact(tmp_path_factory):
-    policy = KNNPolicy(seed=0)
+    policy = RAGRouterPolicy(seed=0)
     policy.fit(two_topic_table(40))
-    return save_policy(policy, tmp_path_factory.mktemp("art") / "knn")
+    return save_policy(policy, tmp_path_factory.mktemp("art") / "ragrouter")
 
 
 def test_gateway_routes_with_a_trained_artifact(artifact, tmp_path):
     config = parse_config({"models": two_local_models(), "log": {"path": str(tmp_path / "duet.db")},
-                           "policy": {"name": "knn", "artifact": str(artifact), "lam": 0.3}})
+                           "policy": {"name": "ragrouter", "artifact": str(artifact), "theta": 0.3}})
     with Router(config) as router:
         space = router.complete([{"role": "user", "content": "What is the mass of the dwarf planet in our solar system?"}])
         cooking = router.complete([{"role": "user", "content": "How long should I roast the carrots for lunch tomorrow?"}])
-    assert space.model_extra["duet"]["policy"] == "knn" and space.model == "big"
+    assert space.model_extra["duet"]["policy"] == "ragrouter" and space.model == "big"
     assert cooking.model == "small"
     assert space.model_extra["duet"]["scores"]["small"] < cooking.model_extra["duet"]["scores"]["small"]
 
