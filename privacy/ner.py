@@ -61,28 +61,39 @@ def _word_features(w: str) -> tuple[str, ...]:
     return tuple(f)
 
 
+@lru_cache(maxsize=50000)
+def _context_features(w: str) -> dict[int, tuple[str, ...]]:
+    """The features a word lends its neighbours at each offset, built once per distinct word."""
+    lw, shape = w.lower(), _word_features(w)[1]
+    out = {}
+    for off in (-2, -1, 1, 2):
+        f = (f"{off}w={lw}", f"{off}{shape}")
+        if off in (-1, 1) and w[:1].isupper():
+            f += (f"{off}cap",)
+        out[off] = f
+    return out
+
+
+_EDGE = {off: (f"{off}edge",) for off in (-2, -1, 1, 2)}
+
+
 def features(tokens: list[Token]) -> list[list[str]]:
     words = [t.text for t in tokens]
-    base = [_word_features(w) for w in words]
+    lows = [w.lower() for w in words]
+    ctx = [_context_features(w) for w in words]
     n = len(tokens)
     out = []
     for i, tok in enumerate(tokens):
-        f = ["bias", *base[i]]
+        f = ["bias", *_word_features(words[i])]
         if tok.newline_before or i == 0:
             f.append("linestart")
         if i + 1 == n or tokens[i + 1].newline_before:
             f.append("lineend")
         for off in (-2, -1, 1, 2):
             j = i + off
-            if 0 <= j < n:
-                f.append(f"{off}w=" + words[j].lower())
-                f.append(f"{off}" + base[j][1])
-                if off in (-1, 1) and words[j][:1].isupper():
-                    f.append(f"{off}cap")
-            else:
-                f.append(f"{off}edge")
+            f.extend(ctx[j][off] if 0 <= j < n else _EDGE[off])
         if i > 0:
-            f.append("bigram=" + words[i - 1].lower() + "|" + words[i].lower())
+            f.append("bigram=" + lows[i - 1] + "|" + lows[i])
         out.append(f)
     return out
 
@@ -133,7 +144,7 @@ class CrfNerLayer:
                 continue
             self._tagger.set(features(tokens))
             tags = self._tagger.tag()
-            for s in bio_to_spans(part, tokens, tags):
+            for s in (piece for whole in bio_to_spans(part, tokens, tags) for piece in _refine(part, whole, mixed_case)):
                 if not _plausible(s, mixed_case):
                     continue
                 score = self._confidence(tokens, tags, s)
@@ -149,7 +160,7 @@ class CrfNerLayer:
 
 
 # Minimum span confidence per category, chosen on generated held-out text (privacy.ner_train).
-MIN_CONFIDENCE = {"TITLE": 0.5, "PERSON": 0.3, "LOCATION": 0.3, "ORGANIZATION": 0.3, "ADDRESS": 0.3}
+MIN_CONFIDENCE = {"TITLE": 0.5, "PERSON": 0.15, "LOCATION": 0.15, "ORGANIZATION": 0.15, "ADDRESS": 0.15}
 _FUNCTION_WORDS = frozenset("""a an the it its it's here there this that these those i we you he she they me my
 our your his her their don doesn didn isn maybe yes no ok okay hi hello hey dear please thanks thank what why how
 when where who which bot user sir madam so and or but if then also just very not""".split())
@@ -171,6 +182,42 @@ def _plausible(span: Span, mixed_case: bool) -> bool:
     if mixed_case and span.category != "TITLE" and not any(w[0].isupper() or w[0].isdigit() for w in words):
         return False
     return True
+
+
+_CONNECTORS = frozenset("de van von der den da del di la le du dos das do y e i and & of the -  ' . bin ibn al el".split())
+_NAMES = ("PERSON", "LOCATION", "ORGANIZATION")
+
+
+def _refine(text: str, span: Span, mixed_case: bool) -> list[Span]:
+    """In mixed-case text a name is a run of capitalised words (with connectors such as "van" or
+    "&" inside): trims prose the CRF let a span run into, and splits a span at prose inside it."""
+    if span.category == "TITLE":
+        return [span] if len(_TOKEN.findall(span.text)) <= 6 else []
+    if span.category not in _NAMES or not mixed_case:
+        return [span]
+    pieces: list[Span] = []
+    run: list[re.Match[str]] = []
+
+    def close() -> None:
+        while run and (run[-1].group(0).lower() in _CONNECTORS or not run[-1].group(0)[0].isalnum()):
+            run.pop()
+        if run:
+            piece = make_span(text, span.start + run[0].start(), span.start + run[-1].end(), span.category, "ner",
+                              span.score)
+            if piece is not None:
+                pieces.append(piece)
+        run.clear()
+
+    for m in _TOKEN.finditer(span.text):
+        word = m.group(0)
+        if word[0].isupper() or word[0].isdigit():
+            run.append(m)
+        elif run and (word.lower() in _CONNECTORS or (word == "," and span.category == "ORGANIZATION")):
+            run.append(m)
+        else:
+            close()
+    close()
+    return pieces
 
 
 def _chunks(text: str, size: int = 4000) -> list[tuple[int, str]]:

@@ -114,6 +114,60 @@ def _nrp(text: str) -> Iterator[Span]:
             yield Span(m.start(), m.end(), "NRP", m.group(0), source="pattern")
     yield from _spans(_NRP_PAIRS, "NRP")(text)
 
+COUNTRIES = """Afghanistan|Albania|Algeria|Andorra|Angola|Antigua and Barbuda|Argentina|Armenia|Australia|Austria|
+Azerbaijan|Bahamas|Bahrain|Bangladesh|Barbados|Belarus|Belgium|Belize|Benin|Bhutan|Bolivia|Bosnia and Herzegovina|
+Botswana|Brazil|Brunei|Bulgaria|Burkina Faso|Burundi|Cambodia|Cameroon|Canada|Cape Verde|Central African Republic|
+Chad|Chile|China|Colombia|Comoros|Congo|Costa Rica|Croatia|Cuba|Cyprus|Czech Republic|Czechia|Denmark|Djibouti|
+Dominica|Dominican Republic|East Timor|Ecuador|Egypt|El Salvador|England|Equatorial Guinea|Eritrea|Estonia|Eswatini|
+Ethiopia|Fiji|Finland|France|Gabon|Gambia|Georgia|Germany|Ghana|Greece|Greenland|Grenada|Guatemala|Guinea|
+Guinea-Bissau|Guyana|Haiti|Honduras|Hong Kong|Hungary|Iceland|India|Indonesia|Iran|Iraq|Ireland|Israel|Italy|
+Ivory Coast|Jamaica|Japan|Jordan|Kazakhstan|Kenya|Kiribati|Kosovo|Kuwait|Kyrgyzstan|Laos|Latvia|Lebanon|Lesotho|
+Liberia|Libya|Liechtenstein|Lithuania|Luxembourg|Madagascar|Malawi|Malaysia|Maldives|Mali|Malta|Marshall Islands|
+Mauritania|Mauritius|Mexico|Micronesia|Moldova|Monaco|Mongolia|Montenegro|Morocco|Mozambique|Myanmar|Namibia|Nauru|
+Nepal|Netherlands|New Zealand|Nicaragua|Niger|Nigeria|North Korea|North Macedonia|Northern Ireland|Norway|Oman|
+Pakistan|Palau|Palestine|Panama|Papua New Guinea|Paraguay|Peru|Philippines|Poland|Portugal|Puerto Rico|Qatar|Romania|
+Russia|Rwanda|Saint Lucia|Samoa|San Marino|Saudi Arabia|Scotland|Senegal|Serbia|Seychelles|Sierra Leone|Singapore|
+Slovakia|Slovenia|Solomon Islands|Somalia|South Africa|South Korea|South Sudan|Spain|Sri Lanka|Sudan|Suriname|Sweden|
+Switzerland|Syria|Taiwan|Tajikistan|Tanzania|Thailand|Togo|Tonga|Trinidad and Tobago|Tunisia|Turkey|Turkmenistan|
+Tuvalu|Uganda|Ukraine|United Arab Emirates|United Kingdom|United States|United States of America|Uruguay|Uzbekistan|
+Vanuatu|Vatican City|Venezuela|Vietnam|Wales|Yemen|Zambia|Zimbabwe|USA|UK|UAE"""
+_COUNTRY_NAMES = sorted({c.strip().lower() for c in COUNTRIES.replace("\n", "").split("|")}, key=len, reverse=True)
+_COUNTRY_BY_FIRST: dict[str, list[str]] = {}
+for _name in _COUNTRY_NAMES:
+    _COUNTRY_BY_FIRST.setdefault(re.split(r"[ -]", _name)[0], []).append(_name)
+_LETTERS = re.compile(r"[A-Za-z]+")
+_CORNER = re.compile(r"\b(?:the\s+)?corner\s+of\s+(\S[^\n,.?!;]{1,60}?\s+and\s+[^\n,.?!;]{2,60}?)(?=[,.?!;]|\n|$)",
+                     re.I)
+
+
+def _countries(text: str) -> Iterator[Span]:
+    """Country names: capitalised (or in an all-lowercase text), so "turkey" in a recipe stays."""
+    lowercase_text = not any(c.isupper() for c in text[:5000])
+    skip_to = 0
+    for m in _LETTERS.finditer(text):
+        start = m.start()
+        names = _COUNTRY_BY_FIRST.get(m.group(0).lower())
+        if not names or start < skip_to or (start > 0 and text[start - 1].isalnum()):
+            continue
+        if not (m.group(0)[0].isupper() or lowercase_text):
+            continue
+        for name in names:  # longest first
+            end = start + len(name)
+            if text[start:end].lower() == name and (end == len(text) or not text[end].isalnum()):
+                yield Span(start, end, "LOCATION", text[start:end], source="pattern", score=0.9)
+                skip_to = end
+                break
+
+
+def _corners(text: str) -> Iterator[Span]:
+    """Intersections ("the corner of Main St and 5th Ave") are addresses as a whole."""
+    for m in _CORNER.finditer(text):
+        if any(c.isupper() or c.isdigit() for c in m.group(1)):
+            span = make_span(text, m.start(1), m.end(1), "ADDRESS", "pattern")
+            if span is not None:
+                yield span
+
+
 Recognizer = Callable[[str], Iterator[Span]]
 
 
@@ -237,6 +291,8 @@ RECOGNIZERS: dict[str, Recognizer] = {
     "po_box": _spans(_POBOX, "ADDRESS"),
     "zip": _zips,
     "nrp": _nrp,
+    "country": _countries,
+    "corner": _corners,
 }
 
 
