@@ -148,7 +148,10 @@ class CrfNerLayer:
                 if not _plausible(s, mixed_case):
                     continue
                 score = self._confidence(tokens, tags, s)
-                if score < MIN_CONFIDENCE.get(s.category, 0.0):
+                needed = MIN_CONFIDENCE.get(s.category, 0.0)
+                if s.category == "TITLE" and mixed_case and s.text.islower():
+                    needed = MIN_CONFIDENCE_LOWER_TITLE  # a lowercase noun is usually just a noun
+                if score < needed:
                     continue
                 spans.append(Span(s.start + offset, s.end + offset, s.category, s.text, "", "ner", score))
         return spans
@@ -160,7 +163,8 @@ class CrfNerLayer:
 
 
 # Minimum span confidence per category, chosen on generated held-out text (privacy.ner_train).
-MIN_CONFIDENCE = {"TITLE": 0.5, "PERSON": 0.15, "LOCATION": 0.15, "ORGANIZATION": 0.15, "ADDRESS": 0.15}
+MIN_CONFIDENCE = {"TITLE": 0.5, "PERSON": 0.05, "LOCATION": 0.05, "ORGANIZATION": 0.05, "ADDRESS": 0.05}
+MIN_CONFIDENCE_LOWER_TITLE = 0.8
 _FUNCTION_WORDS = frozenset("""a an the it its it's here there this that these those i we you he she they me my
 our your his her their don doesn didn isn maybe yes no ok okay hi hello hey dear please thanks thank what why how
 when where who which bot user sir madam so and or but if then also just very not""".split())
@@ -188,9 +192,25 @@ _CONNECTORS = frozenset("de van von der den da del di la le du dos das do y e i 
 _NAMES = ("PERSON", "LOCATION", "ORGANIZATION")
 
 
+_ADDRESS_LEAD = re.compile(r"(?:^|\n)[^\w\n]*((?:[^\W_a-z][\w.'-]*[ \t]+){1,3})$")
+
+
+def _extend_address(text: str, span: Span) -> Span:
+    """A street line often starts with a house number or a word the CRF left out ("974 Via Roma
+    131"): the address takes the rest of its first line when that is short and looks like one."""
+    if not any(c.isalpha() for c in span.text):
+        return span
+    m = _ADDRESS_LEAD.search(text, max(0, span.start - 30), span.start)
+    if m is None or not any(c.isdigit() or c.isupper() for c in m.group(1)):
+        return span
+    return make_span(text, m.start(1), span.end, "ADDRESS", "ner", span.score) or span
+
+
 def _refine(text: str, span: Span, mixed_case: bool) -> list[Span]:
     """In mixed-case text a name is a run of capitalised words (with connectors such as "van" or
     "&" inside): trims prose the CRF let a span run into, and splits a span at prose inside it."""
+    if span.category == "ADDRESS":
+        return [_extend_address(text, span)]
     if span.category == "TITLE":
         return [span] if len(_TOKEN.findall(span.text)) <= 6 else []
     if span.category not in _NAMES or not mixed_case:

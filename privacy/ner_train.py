@@ -117,20 +117,6 @@ TEMPLATES = [
     "Please update my address to {STREET}, {SECONDARY}.", "The bus station is on {STREET}.",
     "{JOB}", "Job title: {JOB}", "Occupation: {JOB}", "Position: {JOB} at {ORG}", "{PERSON} - {JOB}",
     "{PERSON}\n\n{JOB}\n\n{ORG}", "I used to work as a {JOB} before retiring.",
-    "{PERSON} released a new single on {DAY}.", "{FIRST} listed her favourite books for the magazine.",
-    "{LAST} started painting at the age of ten.", "{FIRST} just has to apologise.", "{PERSON} wrote the foreword.",
-    "{FIRST} said to {FIRST}: \"Let's go.\"", "\"I'm tired,\" said {FIRST} to {FIRST}.",
-    "They had four children: {FIRST}, {FIRST}, {FIRST} and {FIRST}.", "Guests: {PERSON}, {PERSON}, {PERSON}",
-    "The account is under my partner's name, {PERSON}.", "Please remove my son {FIRST} from the policy.",
-    "Can you tell whether {FIRST} likes me?", "I've been a fan of {PERSON} for years.",
-    "{COUNTRY} leader meets {COUNTRY} president.", "{COUNTRY} has raised interest rates.",
-    "{CITY} bridge is closed for repairs.", "{CITY} police are looking for witnesses.",
-    "I am in {CITY} for a business trip.", "We arrived at {CITY} this morning.", "We returned to {CITY} by ferry.",
-    "The festival in {CITY}, {COUNTRY} was cancelled.", "He grew up in a small village near {CITY}.",
-    "Send it to the corner of {STREET} and {STREETNAME}.", "It's at the corner of {STREETNAME} and {STREETNAME}.",
-    "{ORG} is a marketing agency based in {CITY}.", "{ORG} launched a new product.", "{ORG} reported record profits.",
-    "She wore her {ORG} badge to the meeting.", "The {ORG} website is down again.", "I bought shares in {ORG}.",
-    "{ORG}, {ORG} and {ORG} signed the agreement.", "a {JOB} at {ORG}", "{PERSON}, {JOB}",
 ]
 NEUTRAL = [
     "How do I sort a list of dictionaries by a key in Python?", "Explain the difference between TCP and UDP.",
@@ -159,11 +145,6 @@ NEUTRAL = [
     "There is a bug in the login page.", "How can I request a new card?", "My account was charged twice.",
     "Thank you so much for your help!", "We need to finish the slides by noon.", "Are there any fees for transfers?",
     "I can't open the attachment.", "Let me know if you need anything else.", "The movie was too long.",
-    "He's injured and cannot play this season.", "The song has a great guitar solo.", "Don't go out tonight!",
-    "The band released their third album.", "It was the best concert of the year.", "Excuse me, but I disagree.",
-    "The committee will vote next month.", "Prices rose sharply in the spring.", "The recipe needs two eggs.",
-    "Employees must wear badges at all times.", "The film won three awards.", "My religion is important to me.",
-    "Our team grew from five to fifty people.", "It's under the blue folder on my desk.", "Read the first verse again.",
 ]
 TOPICS = ["the quarterly report", "the insurance claim", "the lease", "my visa", "the refund", "the migration",
           "her surgery", "the school trip", "the invoice", "the new contract"]
@@ -226,8 +207,7 @@ class Generator:
                 name = self._call(self.en, "word", "nova").capitalize() + r.choice(["", "ly", "ify", "io", "er", "ex", ""])
             return name + r.choice(_ORG_SUFFIX)
         if slot == "CITY":
-            city = self._call(f, "city", "Springfield")
-            return city.upper() if r.random() < 0.08 else city
+            return self._call(f, "city", "Springfield")
         if slot == "COUNTRY":
             return self._call(self.en if r.random() < 0.7 else f, "country", "France")
         if slot == "STATE":
@@ -352,7 +332,7 @@ def bio_tags(text: str, spans: list[tuple[int, int, str]]):
     return tokens, tags
 
 
-def train(out: str | Path = DEFAULT_MODEL, n: int = 12000, seed: int = 0, iterations: int = 60,
+def train(out: str | Path = DEFAULT_MODEL, n: int = 40000, seed: int = 0, iterations: int = 100,
           algorithm: str = "lbfgs") -> dict:
     """Generates `n` texts and fits the CRF; writes the model and a card.json beside it."""
     import pycrfsuite
@@ -389,8 +369,8 @@ if __name__ == "__main__":
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=str(DEFAULT_MODEL))
-    ap.add_argument("-n", type=int, default=12000)
-    ap.add_argument("--iterations", type=int, default=60)
+    ap.add_argument("-n", type=int, default=40000)
+    ap.add_argument("--iterations", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     print(json.dumps(train(a.out, a.n, a.seed, a.iterations), indent=2))

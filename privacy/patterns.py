@@ -168,6 +168,36 @@ def _corners(text: str) -> Iterator[Span]:
                 yield span
 
 
+_PROPER_AFTER = re.compile(r"\b(?:at|in|from|to|by|with|called|named|for|than|of|and|near|visit|visiting|meet|met)"
+                           r"\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,3})")
+# Capitalised words that follow a preposition without naming anyone: kept readable for the model.
+_COMMON_PROPER = frozenset("""The A An I It This That These Those My Your Our His Her Their We You He She They Monday
+Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August September October
+November December Mr Mrs Ms Dr Python Java JavaScript TypeScript Rust Go SQL HTML CSS Excel Word PowerPoint Outlook
+Windows Linux Ubuntu macOS Mac iOS Android Docker Kubernetes React Vue Angular Node Django Flask Git GitHub GitLab
+Google Microsoft Apple Amazon Facebook Meta Netflix YouTube Twitter LinkedIn Wikipedia Chrome Firefox Safari English
+French German Spanish Italian Chinese Japanese Christmas Easter God ATM PDF API CSV JSON JPEG PNG USB WiFi AI ML
+Internet Earth Moon Sun Q1 Q2 Q3 Q4 Chapter Step Figure Table Section Page Part""".split())
+
+
+def _proper_nouns(text: str) -> Iterator[Span]:
+    """A capitalised phrase right after a preposition in mixed-case prose is a name of someone or
+    somewhere more often than not; the NER gives it a type when it can, this catches the rest."""
+    letters = [c for c in text[:5000] if c.isalpha()]
+    if not letters or sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        return
+    for m in _PROPER_AFTER.finditer(text):
+        words = m.group(1).split()
+        while words and words[-1] in _COMMON_PROPER:
+            words.pop()
+        if not words or words[0] in _COMMON_PROPER:
+            continue
+        end = m.start(1) + len(" ".join(words)) if m.group(1).startswith(" ".join(words)) else m.end(1)
+        span = make_span(text, m.start(1), end, "PROPER_NOUN", "pattern", 0.6)
+        if span is not None:
+            yield span
+
+
 Recognizer = Callable[[str], Iterator[Span]]
 
 
@@ -293,6 +323,7 @@ RECOGNIZERS: dict[str, Recognizer] = {
     "nrp": _nrp,
     "country": _countries,
     "corner": _corners,
+    "proper_noun": _proper_nouns,
 }
 
 

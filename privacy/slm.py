@@ -15,10 +15,11 @@ from pathlib import Path
 
 from privacy.spans import Span
 
-PROMPT = ("List the phrases in the message below that reveal private information about the writer or another "
-          "person: health, money, relationships, family, beliefs, work, location, identity. Copy each phrase "
-          "exactly from the message. Answer only with a JSON list of strings, or [] if there are none.\n\n"
-          "Message: {text}")
+SYSTEM = ("You copy private phrases out of a message: names, health, money, family, relationships, beliefs, "
+          "work, places. Answer only with a JSON list of phrases copied exactly from the message.")
+EXAMPLE_USER = "Message: My sister Maria lost her job and I earn $3000 a month. What is a good budget app?"
+EXAMPLE_ANSWER = '["My sister Maria", "lost her job", "$3000 a month"]'
+PROMPT = "Message: {text}"
 MAX_CHARS = 2000  # longer texts are split; the SLM context stays small and fast
 
 
@@ -47,7 +48,7 @@ def parse_phrases(answer: str) -> list[str]:
 class SlmPhraseLayer:
     name = "slm"
 
-    def __init__(self, model_path: str | None = None, max_tokens: int = 96) -> None:
+    def __init__(self, model_path: str | None = None, max_tokens: int = 48) -> None:
         from llama_cpp import Llama
 
         self._llm = Llama(model_path=model_path or default_model_path(), n_ctx=2048,
@@ -58,7 +59,10 @@ class SlmPhraseLayer:
     def extract(self, text: str) -> list[str]:
         with self._lock:
             out = self._llm.create_chat_completion(
-                messages=[{"role": "user", "content": PROMPT.format(text=text)}],
+                messages=[{"role": "system", "content": SYSTEM},
+                          {"role": "user", "content": EXAMPLE_USER},
+                          {"role": "assistant", "content": EXAMPLE_ANSWER},
+                          {"role": "user", "content": PROMPT.format(text=text)}],
                 temperature=0.0, max_tokens=self.max_tokens)
         return parse_phrases(out["choices"][0]["message"]["content"] or "")
 

@@ -31,6 +31,7 @@ CATEGORIES: dict[str, str] = {
     "TITLE": "a title or job",
     "NRP": "a nationality, religion or political group",
     "PHRASE": "a configured private phrase",
+    "PROPER_NOUN": "a name of a person, place or organisation",
     "PRIVATE": "a private detail",
 }
 
@@ -39,7 +40,7 @@ PRIORITY: dict[str, int] = {
     "CREDENTIAL": 100, "CREDIT_CARD": 95, "IBAN": 95, "SSN": 90, "EMAIL": 90, "IP_ADDRESS": 85,
     "URL": 80, "PHONE": 70, "NATIONAL_ID": 70, "DATE_OF_BIRTH": 65, "PHRASE": 60, "ADDRESS": 50,
     "PERSON": 45, "ORGANIZATION": 40, "LOCATION": 40, "TITLE": 35, "NRP": 30, "AGE": 30,
-    "DATE_TIME": 25, "PRIVATE": 20,
+    "DATE_TIME": 25, "PROPER_NOUN": 22, "PRIVATE": 20,
 }
 
 
@@ -86,7 +87,8 @@ def make_span(text: str, start: int, end: int, category: str, source: str, score
 
 
 def _rank(span: Span) -> tuple[int, int, float]:
-    return (PRIORITY.get(span.category, 10), len(span), span.score)
+    default = PRIORITY["PHRASE"] if span.source == "phrase" else 10  # user-named categories rank as phrases
+    return (PRIORITY.get(span.category, default), len(span), span.score)
 
 
 def resolve(spans: list[Span], text: str) -> list[Span]:
@@ -112,6 +114,9 @@ def _uncovered(span: Span, starts: list[int], chosen: list[Span], text: str) -> 
         i += 1
     if not blockers:
         return [span]
+    covered = sum(min(k.end, span.end) - max(k.start, span.start) for k in blockers)
+    if covered * 2 > len(span):  # mostly someone else's: what sticks out is an edge, not a find
+        return []
     pieces, pos = [], span.start
     for kept in blockers + [None]:
         b = kept.start if kept is not None else span.end

@@ -70,8 +70,8 @@ def eval_privacy(data: Optional[str] = typer.Option(None, "--data", help="data f
 
 
 def train_privacy_ner(out: Optional[str] = typer.Option(None, "--out", help="model file (default: packaged)"),
-                      n: int = typer.Option(15000, "-n", help="generated training texts"),
-                      iterations: int = typer.Option(80, "--iterations"),
+                      n: int = typer.Option(40000, "-n", help="generated training texts"),
+                      iterations: int = typer.Option(100, "--iterations"),
                       seed: int = typer.Option(0, "--seed")) -> None:
     """Train the privacy NER (CRF) on text generated from Faker and our templates."""
     from privacy.ner import DEFAULT_MODEL
