@@ -26,6 +26,7 @@ from router.validate import AUTO
 
 log = logging.getLogger("duet.privacy")
 REQUEST_MODES = ("redact", "block", "route_local", "off")
+STRICTNESS = {"allow": 0, "redact": 1, "route_local": 2, "block": 3}  # a request may only tighten the config
 
 
 def load_settings(config: DuetConfig) -> PrivacyConfig:
@@ -104,7 +105,7 @@ class PrivacyStage:
                detector_ms: float) -> None:
         default = requested or self.settings.default_mode
         categories = sorted(redaction.counts())
-        modes = {c: (requested or self.settings.mode(c)) for c in categories}
+        modes = {c: max(self.settings.mode(c), requested or "allow", key=STRICTNESS.__getitem__) for c in categories}
         report = {"status": "checked", **redaction.report(), "detector_ms": detector_ms,
                   "kept_local": [{"category": c, "description": CATEGORIES.get(c, "a configured private phrase"),
                                   "count": n} for c, n in sorted(redaction.counts().items())],

@@ -29,9 +29,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="comma list of: duet, duet_patterns, duet_spacy, duet_slm, presidio, presidio_org")
     ap.add_argument("--limit", type=int, default=None, help="only the first N samples")
     ap.add_argument("--latency-kb", type=int, default=60, help="how many ~1 KB texts to time")
+    ap.add_argument("--latency-only", action="store_true",
+                    help="only time the systems (a short run; accuracy runs are long and best niced)")
     ap.add_argument("--ner-model", default=None, help="a trained NER model file instead of the packaged one")
     args = ap.parse_args(argv)
-    report = run(args.data, args.format, args.systems.split(","), args.limit, args.latency_kb, args.ner_model)
+    report = run(args.data, args.format, args.systems.split(","), args.limit, args.latency_kb, args.ner_model,
+                 args.latency_only)
     if args.json_out:
         Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json_out).write_text(json.dumps(report, indent=2))

@@ -100,7 +100,7 @@ def evaluate(system: System, samples: list[Sample], fmt: str) -> dict[str, Any]:
 
 
 def run(data: str, fmt: str, systems: list[str], limit: int | None, latency_kb: int,
-        ner_model: str | None = None) -> dict[str, Any]:
+        ner_model: str | None = None, latency_only: bool = False) -> dict[str, Any]:
     samples = LOADERS[fmt](data)[:limit]
     texts = kb_texts(samples, latency_kb)
     report: dict[str, Any] = {"data": data, "format": fmt, "samples": len(samples),
@@ -109,10 +109,11 @@ def run(data: str, fmt: str, systems: list[str], limit: int | None, latency_kb: 
                               "systems": {}}
     for name in systems:
         system = make_system(name.strip(), ner_model)
-        result = evaluate(system, samples, fmt)
+        result = {} if latency_only else evaluate(system, samples, fmt)
         result.update(latency(system, texts))
         report["systems"][system.name] = result
-        print_summary(system.name, result)
+        if not latency_only:
+            print_summary(system.name, result)
     print_table(report)
     return report
 
@@ -137,5 +138,5 @@ def print_table(report: dict[str, Any]) -> None:
         cells = []
         for n in names:
             v = report["systems"][n].get(k)
-            cells.append(f"{v:>14.3f}" if isinstance(v, (int, float)) else f"{'-':>14}")
+            cells.append(f"{v:>14.3f}" if isinstance(v, (int, float)) and not isinstance(v, bool) else f"{'-':>14}")
         print(f"{k:<26}" + "".join(cells))

@@ -58,7 +58,8 @@ def eval_privacy(data: Optional[str] = typer.Option(None, "--data", help="data f
                  fmt: str = typer.Option("presidio", "--format", help="presidio or annotation"),
                  json_out: Optional[str] = typer.Option(None, "--json", help="write the report here"),
                  systems: str = typer.Option("duet,presidio", "--systems"),
-                 limit: Optional[int] = typer.Option(None, "--limit")) -> None:
+                 limit: Optional[int] = typer.Option(None, "--limit"),
+                 latency_only: bool = typer.Option(False, "--latency-only", help="only time the systems")) -> None:
     """Score duet's detector and plain Presidio side by side (span, character, latency)."""
     from eval.privacy.__main__ import main
 
@@ -66,6 +67,8 @@ def eval_privacy(data: Optional[str] = typer.Option(None, "--data", help="data f
     for flag, value in (("--data", data), ("--json", json_out), ("--limit", limit)):
         if value is not None:
             argv += [flag, str(value)]
+    if latency_only:
+        argv.append("--latency-only")
     raise typer.Exit(main(argv))
 
 

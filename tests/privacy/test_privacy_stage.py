@@ -97,6 +97,14 @@ def test_per_request_mode_and_off(tmp_path, upstream):
         assert CARD in json.dumps(upstream.received[-1])
 
 
+def test_a_request_cannot_loosen_the_config(tmp_path, upstream):
+    with make_router(tmp_path, upstream, modes={"CREDIT_CARD": "block"}) as router:
+        before = len(upstream.received)
+        with pytest.raises(PrivacyBlocked):
+            ask(router, f"charge {CARD}", privacy="redact")
+        assert len(upstream.received) == before
+
+
 def test_bad_privacy_config_is_a_config_error(tmp_path, upstream):
     path = write_config(tmp_path / "bad.yaml", [cloud_model("cloud", upstream.url)], privacy={"modes": {"EMAIL": "x"}})
     with pytest.raises(ConfigError, match="privacy"):
