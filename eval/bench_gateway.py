@@ -52,7 +52,8 @@ class BenchOptions:
     json_path: Path | None = None
     plot_path: Path | None = None
     work: Path | None = None
-    duet_env: dict[str, str] = field(default_factory=dict)  # e.g. a dispatch switch under test
+    duet_env: dict[str, str] = field(default_factory=dict)
+    full_overrides: dict[str, Any] = field(default_factory=dict)  # config sections merged into the full target's
     load_clients: int = 200
     load_seconds: float = 60.0
 
@@ -117,7 +118,7 @@ def start_target(name: str, work: Path, upstream: Target, opts: BenchOptions, cp
         return Target("direct", upstream.url, "bench")
     if name in ("passthrough", "full"):
         return start_duet(work, name, base, cpu, full=name == "full", full_policy=opts.full_policy,
-                          extra_env=opts.duet_env)
+                          extra_env=opts.duet_env, overrides=opts.full_overrides if name == "full" else None)
     if name == "litellm":
         return start_litellm(work, base, cpu, ensure_litellm_venv())
     if name == "floor":
@@ -165,6 +166,7 @@ def run_benchmark(opts: BenchOptions) -> dict[str, Any]:
                           "warmup_per_point": opts.warmup or "max(30, 2C)", "pinned": opts.pin,
                           "gateway_cpu": gateway_cpu, "client_and_upstream_cpu": client_cpu,
                           "prompt": PROMPT, "max_tokens": 16, "work_dir": str(work),
+                          "full_config_overrides": opts.full_overrides,
                           "load_generator": "one process, raw asyncio sockets + uvloop, keep-alive, "
                                             "pre-encoded requests (eval/bench/loadgen.py)"}
     write_outputs(result, opts)
@@ -238,14 +240,18 @@ def _ge(value: float | None, bound: float) -> bool | None:
 def full_pipeline_note(result: dict[str, Any], opts: BenchOptions) -> dict[str, Any]:
     info = result["targets"].get("full") or {}
     policy = opts.full_policy.get("name")
+    if opts.full_policy.get("artifact"):
+        policy = json.loads((Path(opts.full_policy["artifact"]) / "card.json").read_text()).get("policy", policy)
     learned = policy not in ("cost-threshold", "fixed")
     note = []
     if not learned:
-        note.append(f"no learned router on main yet: the full pipeline runs the {policy} policy")
+        note.append(f"no learned router artifact given (--full-policy '{{\"artifact\": DIR}}'): the full "
+                    f"pipeline runs the {policy} policy")
     if info and not info.get("privacy_active"):
-        note.append("privacy is enabled in the config but the privacy stage reported nothing for a prompt with "
-                    "an email and a phone number: detection is not wired into the pipeline yet")
-    return {"policy": policy, "learned_router": learned, "privacy_enabled_in_config": True,
+        note.append("privacy is enabled in the config but the privacy stage did not report a check for a prompt "
+                    f"with an email and a phone number: {info.get('privacy_report')}")
+    return {"policy": policy, "policy_spec": opts.full_policy, "learned_router": learned,
+            "privacy_enabled_in_config": True,
             "privacy_active": info.get("privacy_active"), "note": "; ".join(note)}
 
 
@@ -320,7 +326,7 @@ def run_load(opts: BenchOptions) -> dict[str, Any]:
     try:
         base = upstream.url.rsplit("/v1/", 1)[0]
         target = start_duet(work, "full", base, gateway_cpu, full=True, full_policy=opts.full_policy,
-                            extra_env=opts.duet_env)
+                            extra_env=opts.duet_env, overrides=opts.full_overrides)
         try:
             assert target.proc is not None
             rss_start = target.proc.rss_mb()
@@ -347,13 +353,16 @@ def run_load(opts: BenchOptions) -> dict[str, Any]:
     with sqlite3.connect(work / "full.db") as conn:
         rows = dict(conn.execute("SELECT outcome, COUNT(*) FROM requests GROUP BY outcome").fetchall())
         integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        privacy = dict(conn.execute("SELECT json_extract(privacy, '$.status') || ':' || outcome, COUNT(*) "
+                                    "FROM requests GROUP BY 1").fetchall())
     summary = summarize(raw)
     errors = sum(summary["errors"].values())
     result = {"benchmark": "gateway-load", "clients": opts.load_clients, "seconds": opts.load_seconds,
               **summary, "log_rows": rows, "log_rows_ok": rows.get("ok", 0), "integrity_check": integrity,
               "lost_rows": summary["served"] - rows.get("ok", 0), "rss_mb_start": round(rss_start, 1),
               "rss_mb_end": round(rss_end, 1), "rss_mb_max": round(max(samples or [rss_end]), 1),
-              "gateway_exit_code": returncode,
+              "gateway_exit_code": returncode, "full_config_overrides": opts.full_overrides,
+              "privacy_statuses": privacy,
               "passed": errors == 0 and summary["served"] == rows.get("ok", 0) and integrity == "ok",
               "machine": machine_info(load_start, started)}
     if opts.json_path:
@@ -379,7 +388,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchOptions, bool]:
     parser.add_argument("--targets", default=",".join(TARGETS), help=f"subset of {','.join(TARGETS)}")
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--no-pin", action="store_true", help="do not pin gateway / client+upstream to CPUs 0 / 1")
-    parser.add_argument("--full-policy", default=None, help="policy spec (JSON) for the full pipeline")
+    parser.add_argument("--full-policy", default=None, help="policy spec (JSON) for the full pipeline, e.g. "
+                        "'{\"artifact\": DIR}' for a trained router")
+    parser.add_argument("--full-config", default=None, help="config sections (JSON) merged into the full "
+                        "pipeline's config, e.g. '{\"privacy\": {\"budget_ms\": 5000}}'")
     parser.add_argument("--json", dest="json_path", type=Path, default=None, help="write the results here")
     parser.add_argument("--plot", dest="plot_path", type=Path, default=None, help="PNG (default: next to --json)")
     parser.add_argument("--work", type=Path, default=None, help="directory for configs, logs, databases")
@@ -394,6 +406,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchOptions, bool]:
                         load_clients=args.load_clients, load_seconds=args.load_seconds)
     if args.full_policy:
         opts.full_policy = json.loads(args.full_policy)
+    if args.full_config:
+        opts.full_overrides = json.loads(args.full_config)
     return opts, args.load
 
 

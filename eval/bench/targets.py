@@ -46,7 +46,8 @@ def start_upstream(work: Path, cpu: int | None) -> Target:
     return Target("upstream", base + "/v1/chat/completions", "bench", proc)
 
 
-def duet_config(work: Path, name: str, upstream_base: str, full: bool, full_policy: dict[str, Any]) -> Path:
+def duet_config(work: Path, name: str, upstream_base: str, full: bool, full_policy: dict[str, Any],
+                overrides: dict[str, Any] | None = None) -> Path:
     """Passthrough: one model, fixed policy, privacy off. Full: privacy on, the routing policy ranking two
     cloud models (both on the upstream) so dispatch has a fallback candidate, as in production."""
     model = {"name": "bench", "model": "openai/bench", "api_base": upstream_base + "/v1", "api_key": "sk-bench",
@@ -60,14 +61,18 @@ def duet_config(work: Path, name: str, upstream_base: str, full: bool, full_poli
         raw["models"] = [model]
         raw["policy"] = {"name": "fixed", "model": "bench"}
         raw["privacy"] = {"enabled": False}
+    for section, value in (overrides or {}).items():  # e.g. {"privacy": {"budget_ms": 5000}}: merged per section
+        current = raw.get(section)
+        raw[section] = {**current, **value} if isinstance(current, dict) and isinstance(value, dict) else value
     path = work / f"{name}.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return path
 
 
 def start_duet(work: Path, name: str, upstream_base: str, cpu: int | None, full: bool,
-               full_policy: dict[str, Any], extra_env: dict[str, str] | None = None) -> Target:
-    config = duet_config(work, name, upstream_base, full, full_policy)
+               full_policy: dict[str, Any], extra_env: dict[str, str] | None = None,
+               overrides: dict[str, Any] | None = None) -> Target:
+    config = duet_config(work, name, upstream_base, full, full_policy, overrides)
     port = free_port()
     cmd = [sys.executable, "-m", "service.cli", "serve", "--config", str(config), "--port", str(port)]
     proc = Proc(name, cmd, work, env={**QUIET_ENV, "DUET_HOME": str(work), **(extra_env or {})}, cwd=REPO, cpu=cpu)

@@ -19,7 +19,10 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
                 targets: str = typer.Option("direct,passthrough,full,litellm,floor", help="Targets to measure"),
                 modes: str = typer.Option("nonstream,stream", help="nonstream, stream or both"),
                 no_pin: bool = typer.Option(False, "--no-pin", help="Do not pin gateway and client to CPUs"),
-                full_policy: Optional[str] = typer.Option(None, help="Policy spec (JSON) for the full pipeline"),
+                full_policy: Optional[str] = typer.Option(None, help="Policy spec (JSON) for the full pipeline, "
+                                                          "e.g. '{\"artifact\": DIR}'"),
+                full_config: Optional[str] = typer.Option(None, help="Config sections (JSON) merged into the "
+                                                          "full pipeline's config"),
                 json_out: Optional[Path] = typer.Option(None, "--json", help="Write every measured point here"),
                 plot: Optional[Path] = typer.Option(None, help="PNG (default: next to --json)"),
                 work: Optional[Path] = typer.Option(None, help="Directory for configs, logs and databases"),
@@ -30,8 +33,8 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
 
         argv: list[str] = ["--concurrency", concurrency, "--requests", str(requests), "--targets", targets,
                            "--modes", modes, "--load-clients", str(load_clients), "--load-seconds", str(load_seconds)]
-        options: dict[str, Any] = {"--warmup": warmup, "--full-policy": full_policy, "--json": json_out,
-                                   "--plot": plot, "--work": work}
+        options: dict[str, Any] = {"--warmup": warmup, "--full-policy": full_policy, "--full-config": full_config,
+                                   "--json": json_out, "--plot": plot, "--work": work}
         for flag, value in options.items():
             if value is not None:
                 argv += [flag, str(value)]
