@@ -52,6 +52,7 @@ class TextFeaturizer(Featurizer):
     def __init__(self, n_actions: int, cost_scale: float, encoder: Any = None) -> None:
         super().__init__(n_actions, cost_scale)
         self._encoder = encoder
+        self._cache: dict[str, np.ndarray] = {}
 
     @property
     def encoder(self) -> Any:
@@ -67,10 +68,21 @@ class TextFeaturizer(Featurizer):
             users = [message_text(m) for m in obs.messages if m.get("role") == "user"] or [""]
             firsts.append(users[0])
             lasts.append(users[-1])
-        vectors = self.encoder.encode(firsts + lasts)
+        vectors = self._encode(firsts + lasts)
         n = len(observations)
         numeric = np.asarray([self.numeric(o) for o in observations], dtype=np.float32)
         return np.concatenate([vectors[:n], vectors[n:], numeric], axis=1).astype(np.float32)
+
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """Embeddings with a bounded in-memory cache: a dialogue's opening turn is re-encoded every turn."""
+        cache = self._cache
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+        if missing:
+            if len(cache) > 20000:
+                cache.clear()
+            cache.update(zip(missing, self.encoder.encode(missing)))
+        return np.stack([cache[t] for t in texts])
 
 
 def make_featurizer(kind: str, n_actions: int, cost_scale: float, encoder: Any = None) -> Featurizer:
