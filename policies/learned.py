@@ -81,7 +81,13 @@ class LearnedPolicy(Policy):
             from policies.encoder import shared_encoder
 
             self._encoder = shared_encoder(self.encoder_path)
-        return self._encoder.encode([routing_text(t) for t in texts])
+        texts = [routing_text(t) for t in texts]
+        if len(texts) > 4:
+            return self._encoder.encode(texts)
+        from policies.torch_fit import one_thread
+
+        with one_thread():  # a single query: thread hand-offs cost more than they save, badly so under load
+            return self._encoder.encode(texts)
 
     def decide(self, request: RouteRequest, models: list[ModelCard]) -> Decision:
         pred = self.predict(self.embed([request.query]))[0]
