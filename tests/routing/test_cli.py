@@ -52,3 +52,31 @@ def test_train_router_writes_a_loadable_artifact(tmp_path, monkeypatch):
     assert build_policy({"artifact": str(out)}).lam == 0.3
     bad = CliRunner().invoke(app, ["train", "router", "--policy", "nope", "--data", str(data), "--out", str(out)])
     assert bad.exit_code == 2
+
+
+def test_train_router_from_the_request_log_joined_with_feedback(tmp_path, monkeypatch):
+    from router.logstore import LogStore
+
+    monkeypatch.setenv("DUET_HOME", str(tmp_path))
+    table = two_topic_table(10)
+    store = LogStore(tmp_path / "duet.db")
+    n = 0
+    for q, scores, costs in zip(table.queries, table.scores, table.costs):
+        for model, score, cost in zip(table.models, scores, costs):
+            n += 1
+            rid = f"req-{n}"
+            store.record({"id": rid, "ts": float(n), "model": model, "outcome": "ok", "cost_usd": float(cost),
+                          "prompt": json.dumps([{"role": "user", "content": q}])})
+            store.flush()
+            store.feedback(rid, float(score), "label")
+    store.record({"id": "no-feedback", "ts": 0.0, "model": "small", "outcome": "ok",
+                  "prompt": json.dumps([{"role": "user", "content": "unrated"}])})
+    store.close()
+    out = tmp_path / "art"
+    result = CliRunner().invoke(app, ["train", "router", "--policy", "knn", "--from-logs", str(tmp_path / "duet.db"),
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    card = read_card(out)
+    assert card["data"]["rows"] == 20 and card["data"]["format"] == "logs" and card["models"] == ["big", "small"]
+    policy = build_policy({"artifact": str(out)})
+    assert policy.costs[0] > policy.costs[1]  # costs come from the log: big is dearer
