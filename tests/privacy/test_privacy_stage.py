@@ -47,6 +47,8 @@ def test_detector_error_fails_closed(tmp_path, upstream):
         before = len(upstream.received)
         with pytest.raises(DuetError):
             ask(router, f"card {CARD}")  # pinned to the cloud: nothing may be sent, so no model can serve
+        with pytest.raises(DuetError):
+            list(router.complete([{"role": "user", "content": f"card {CARD}"}], model="cloud", stream=True))
         reply = ask(router, f"card {CARD}", model="auto")  # auto: served by the local model instead
         assert len(upstream.received) == before
         meta = reply.model_extra["duet"]
