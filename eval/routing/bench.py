@@ -66,11 +66,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--only", default=",".join(DATASETS))
     ap.add_argument("--samples", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--latency-repeats", type=int, default=25, help="0 skips the latency measurement")
     args = ap.parse_args(argv)
     data, out = Path(args.data), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     summary: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg()}}
-    for name in args.only.split(","):
+    for name in [n for n in args.only.split(",") if n]:
         spec = DATASETS[name]
         print(f"\n=== {name} ===", flush=True)
         result = run_eval(data / spec["train"], data / spec["test"] if spec["test"] else None,
@@ -87,22 +88,28 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         "apgr": v["apgr"], "apgr_ci": v.get("apgr_ci"), "cpt50": v["cpt50"], "cpt80": v["cpt80"]}
                     for k, v in result["routers"].items()},
         }
+    if args.latency_repeats > 0:
+        summary["latency"] = measure_latency(data, out, args.seed, args.latency_repeats)
+    name = "summary.json" if args.only == ",".join(DATASETS) else f"summary-{args.only.replace(',', '-') or 'latency'}.json"
+    (out / name).write_text(json.dumps(summary, indent=1))
+    print(json.dumps({k: {kk: v[kk] for kk in ("best", "metric", "value", "ci", "target", "cpt50")}
+                      for k, v in summary.items() if isinstance(v, dict) and "best" in v}, indent=1))
+    return summary
+
+
+def measure_latency(data: Path, out: Path, seed: int, repeats: int) -> dict[str, Any]:
     print("\n=== decision latency (batch 1, chat prompts < 200 tokens) ===", flush=True)
     from eval.routing.train import train_policy
 
     latency = {}
     for policy in ("knn", "mlp", "ragrouter"):
         art = out / "artifacts" / f"gsm8k-{policy}"
-        train_policy(policy, art, data=data / DATASETS["gsm8k"]["train"], seed=args.seed, log=lambda s: None)
-        latency[policy] = decision_latency(art)
+        train_policy(policy, art, data=data / DATASETS["gsm8k"]["train"], seed=seed, log=lambda s: None)
+        latency[policy] = decision_latency(art, repeats)
         print(f"  {policy}: p50 {latency[policy]['p50_ms']:.1f} ms, p95 {latency[policy]['p95_ms']:.1f} ms", flush=True)
     latency["load_avg"] = os.getloadavg()
     (out / "latency.json").write_text(json.dumps(latency, indent=1))
-    summary["latency"] = latency
-    (out / "summary.json").write_text(json.dumps(summary, indent=1))
-    print(json.dumps({k: {kk: v[kk] for kk in ("best", "metric", "value", "ci", "target", "cpt50")}
-                      for k, v in summary.items() if isinstance(v, dict) and "best" in v}, indent=1))
-    return summary
+    return latency
 
 
 if __name__ == "__main__":
