@@ -20,13 +20,14 @@ FORMAT = 1
 
 def trainable_policies() -> dict[str, type[LearnedPolicy]]:
     from policies.baselines import BestSinglePolicy, RandomPolicy
+    from policies.ensemble import EnsemblePolicy
     from policies.knn import KNNPolicy
     from policies.mf import MFPolicy
     from policies.mlp import MLPPolicy
     from policies.ragrouter import RAGRouterPolicy
 
     return {cls.name: cls for cls in (KNNPolicy, MLPPolicy, MFPolicy, BestSinglePolicy, RandomPolicy,
-                                      RAGRouterPolicy)}
+                                      RAGRouterPolicy, EnsemblePolicy)}
 
 
 def save_policy(policy: LearnedPolicy, directory: str | Path, data: dict[str, Any] | None = None,

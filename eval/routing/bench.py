@@ -19,7 +19,7 @@ from typing import Any
 from eval.routing.run import run_eval
 
 REPO = Path(__file__).resolve().parents[2]
-BASE = ["random", "best-single", "knn", "mlp", "mf", "ragrouter", "oracle"]
+BASE = ["random", "best-single", "knn", "mlp", "mf", "ensemble", "ragrouter", "oracle"]
 DATASETS: dict[str, dict[str, Any]] = {
     "arc": {"train": "routerbench/arc_challenge_train.csv", "test": "routerbench/arc_challenge_test.csv",
             "routers": BASE + ["agree-cascade"], "target": ("aiq", 0.955)},

@@ -17,7 +17,7 @@ import numpy as np
 from eval.routing import metrics as M
 from policies.table import RoutingTable
 
-POLICY_ROUTERS = ("random", "best-single", "knn", "mlp", "mf", "ragrouter", "oracle")
+POLICY_ROUTERS = ("random", "best-single", "knn", "mlp", "mf", "ensemble", "ragrouter", "oracle")
 
 
 @dataclass

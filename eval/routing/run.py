@@ -12,7 +12,7 @@ from eval.routing.harness import POLICY_ROUTERS, evaluate
 from eval.routing.loaders import load_table
 from policies.table import RoutingTable
 
-DEFAULT_ROUTERS = ("random", "best-single", "knn", "mlp", "mf", "ragrouter", "oracle")
+DEFAULT_ROUTERS = ("random", "best-single", "knn", "mlp", "mf", "ensemble", "ragrouter", "oracle")
 
 
 def cache_path() -> Path:

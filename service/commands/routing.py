@@ -17,7 +17,7 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
         test: Optional[Path] = typer.Option(None, "--test", help="Test data (default: seeded split of --train)"),
         fmt: Optional[str] = typer.Option(None, "--format", help=DATA_HELP),
         prices: Optional[Path] = typer.Option(None, "--prices", help="JSON {model: {input_price, output_price}} $/1M"),
-        routers: str = typer.Option(",".join(("random", "best-single", "knn", "mlp", "mf", "ragrouter", "oracle")),
+        routers: str = typer.Option(",".join(("random", "best-single", "knn", "mlp", "mf", "ensemble", "ragrouter", "oracle")),
                                     "--routers", help="Comma-separated; also agree-cascade, verify-cascade"),
         json_out: Optional[Path] = typer.Option(None, "--json", help="Write the results JSON here"),
         plot: Optional[Path] = typer.Option(None, "--plot", help="Write the cost-quality plot (PNG) here"),
@@ -36,7 +36,7 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
 
     @train_app.command("router")
     def train_router(
-        policy: str = typer.Option("ragrouter", "--policy", help="ragrouter | knn | mlp | mf | best-single | random"),
+        policy: str = typer.Option("ragrouter", "--policy", help="ragrouter | knn | mlp | mf | ensemble | best-single | random"),
         data: Optional[Path] = typer.Option(None, "--data", help="Training data file"),
         fmt: Optional[str] = typer.Option(None, "--format", help=DATA_HELP),
         prices: Optional[Path] = typer.Option(None, "--prices", help="Price table for scores-json/routellm"),

@@ -5,6 +5,7 @@ import pytest
 
 from policies.artifact import load_policy, read_card, save_policy
 from policies.base import ModelCard, RouteRequest
+from policies.ensemble import EnsemblePolicy
 from policies.knn import KNNPolicy
 from policies.mf import MFPolicy
 from policies.mlp import MLPPolicy
@@ -22,7 +23,7 @@ def data():
     return train, test
 
 
-@pytest.mark.parametrize("cls", [KNNPolicy, MLPPolicy, MFPolicy, RAGRouterPolicy])
+@pytest.mark.parametrize("cls", [KNNPolicy, MLPPolicy, MFPolicy, EnsemblePolicy, RAGRouterPolicy])
 def test_router_learns_which_topic_needs_the_big_model(cls, data, tmp_path):
     train, test = data
     policy = cls(seed=0)
