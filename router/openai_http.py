@@ -168,7 +168,7 @@ class OpenAIHTTP:
                         done = True
                         continue
                     yield _chunk(payload)
-            if buffer.startswith(b"data:") and buffer[5:].strip() not in (b"", b"[DONE]"):
+            if not done and buffer.startswith(b"data:") and buffer[5:].strip() not in (b"", b"[DONE]"):
                 yield _chunk(buffer[5:].strip())
         except NETWORK_ERRORS as exc:
             raise _failure(exc) from exc
