@@ -7,6 +7,7 @@ the weak and strong model with the same cost) and per-turn decision latency, and
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 from typing import Any
@@ -97,7 +98,7 @@ def evaluate(env: DialEnv, policy: DialRouterPolicy, episodes: int = 300, budget
         "mcts": {"budget": budget, "rollout": rollout}, "policy_card": {k: policy.card.get(k) for k in
                                                                         ("train", "states", "beta", "gamma", "fit")},
         "policies": results, "random_mix_curve": curve, "targets": targets,
-        "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
         "seconds": time.perf_counter() - t0,
     }

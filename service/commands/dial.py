@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any, Optional
 
@@ -108,7 +109,7 @@ def eval_dial(env: str = typer.Option("sim", "--env", help="sim | live"),
     train_cfg = dial.card.get("train", {})
     result = evaluate(environment, dial, episodes=episodes, budget=budget or int(train_cfg.get("budget", 64)),
                       rollout=train_cfg.get("rollout", "greedy"), seed=seed, progress=progress)
-    result["command"] = "duet eval dial " + " ".join(__import__("sys").argv[3:])
+    result["command"] = "duet eval dial " + " ".join(sys.argv[3:])
     console.print(format_table(result, f"{'SIMULATOR' if env == 'sim' else env} ({episodes} held-out dialogues, "
                                         f"lambda={dial.card['lambda']})"), markup=False, highlight=False)
     if mtbench:
