@@ -8,6 +8,7 @@ a worker thread so the event loop never blocks.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -178,6 +179,15 @@ class LocalProvider(CustomLLM):
 
 
 _provider = LocalProvider()
+
+
+@atexit.register
+def _close_models() -> None:
+    """Free llama.cpp models before interpreter teardown (their finalizers fail once modules are gone)."""
+    for model in _provider.models.values():
+        if model._llama is not None:
+            model._llama.close()
+            model._llama = None
 
 
 def register_local_models(specs: list[ModelSpec]) -> LocalProvider:
