@@ -15,6 +15,7 @@ whose probability is within θ of the best one. Without documents it is a plain 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -26,9 +27,10 @@ from policies.base import Decision, ModelCard, RouteRequest
 from policies.learned import LearnedPolicy, validation_split
 from policies.table import RoutingTable
 from policies.torch_fit import load_state_arrays, one_thread, state_arrays
-from policies.text import routing_text
+from policies.text import marked_documents, routing_text
 
 MAX_DOCS = 4
+_MARKED_OUT = re.compile(r"<(document|context)\b[^>]*>.*?</\1>", re.S | re.I)
 DOC_CHARS = 1000
 
 
@@ -195,15 +197,16 @@ class RAGRouterPolicy(LearnedPolicy):
         return sorted({0.0, 1.0, *map(float, np.quantile(gaps, np.linspace(0, 1, size)))})
 
     def decide(self, request: RouteRequest, models: list[ModelCard]) -> Decision:
-        x = self.embed([request.query])
-        docs, mask = self._docs([list(request.documents)], 1)
+        documents = list(request.documents) or marked_documents(request.messages)
+        x = self.embed([_MARKED_OUT.sub(" ", request.query).strip() or request.query])
+        docs, mask = self._docs([documents], 1)
         pred = self.predict_docs(x, docs, mask)[0]
         # Rank: the threshold choice first, then the rest by probability.
         first = int(self.choose(pred[None, :], self.lam)[0])
         utility = pred.copy()
         utility[first] = 2.0
         decision = self.rank(pred, models, self.lam, utility)
-        decision.reason = f"{len(request.documents)} documents; " + decision.reason
+        decision.reason = f"{len(documents)} documents; " + decision.reason
         return decision
 
     # ---- persistence --------------------------------------------------------------------------

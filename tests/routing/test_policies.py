@@ -88,3 +88,12 @@ def test_ragrouter_learns_that_documents_flip_the_best_model():
     with_doc = rag.decide(RouteRequest([{"role": "user", "content": q}], documents=[test.documents[1][0]]),
                           [ModelCard("a", "cloud"), ModelCard("b", "cloud")])
     assert topic_a_without.models[0] != with_doc.models[0]
+
+
+def test_marked_context_blocks_count_as_documents():
+    from policies.text import marked_documents
+
+    messages = [{"role": "system", "content": "Use the context."},
+                {"role": "user", "content": "<document>Paris is the capital.</document>\nQ: capital?"},
+                {"role": "user", "content": [{"type": "text", "text": "<context id=2>More</context>"}]}]
+    assert marked_documents(messages) == ["Paris is the capital.", "More"]
