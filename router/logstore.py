@@ -9,6 +9,9 @@ Schema changes are numbered migrations, applied in order and recorded in `migrat
 from __future__ import annotations
 
 import collections
+import hashlib
+import os
+import secrets
 import json
 import logging
 import sqlite3
@@ -78,6 +81,7 @@ class LogStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.db = open_db(self.path)
+        self._hash_key = _hash_key(self.path.with_name(self.path.name + ".key"))
         self._lock = threading.Lock()  # one connection, used from the writer and from readers
         self._columns = [c.name for c in self.db["requests"].columns]
         self._insert = (f"INSERT OR REPLACE INTO requests ({', '.join(self._columns)}) "
@@ -91,6 +95,12 @@ class LogStore:
         self._idle = threading.Condition()
         self._writer = threading.Thread(target=self._write_loop, name="duet-log-writer", daemon=True)
         self._writer.start()
+
+    def prompt_hash(self, messages: list[dict[str, Any]]) -> str:
+        """Keyed hash of a prompt: equal prompts group together, but a short private prompt cannot be
+        recovered by hashing guesses without the key file that sits beside the database (mode 0600)."""
+        text = json.dumps(messages, sort_keys=True, default=str).encode()
+        return hashlib.blake2b(text, key=self._hash_key, digest_size=16).hexdigest()
 
     # writing ---------------------------------------------------------------------------------------
     def record(self, row: dict[str, Any]) -> None:
@@ -190,6 +200,18 @@ class LogStore:
     def count(self) -> int:
         with self._lock:
             return self.db["requests"].count
+
+
+def _hash_key(path: Path) -> bytes:
+    """The log's secret hashing key, created on first use and readable only by its owner."""
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except (OSError, ValueError):
+        key = secrets.token_bytes(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key.hex())
+        return key
 
 
 _JSON_COLUMNS = ("candidates", "knob", "attempts", "privacy", "exposure", "extra")

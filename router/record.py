@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import asdict
@@ -12,11 +11,8 @@ from router.context import RequestContext
 from router.logstore import LogStore
 
 
-def prompt_hash(messages: list[dict[str, Any]]) -> str:
-    return hashlib.sha256(json.dumps(messages, sort_keys=True, default=str).encode()).hexdigest()[:32]
-
-
-def request_row(ctx: RequestContext, log_content: bool, endpoint: str = "chat.completions") -> dict[str, Any]:
+def request_row(ctx: RequestContext, log_content: bool, prompt_hash: str,
+                endpoint: str = "chat.completions") -> dict[str, Any]:
     decision = ctx.decision
     failed = [a for a in ctx.attempts if a.outcome not in ("ok", "not_allowed")]
     return {
@@ -42,7 +38,7 @@ def request_row(ctx: RequestContext, log_content: bool, endpoint: str = "chat.co
         "error": str(getattr(ctx.error, "message", ctx.error))[:500] if ctx.error else None,
         "attempts": [asdict(a) for a in ctx.attempts],
         "fallback": int(bool(failed) and ctx.outcome == "ok"),
-        "prompt_hash": prompt_hash(ctx.messages),
+        "prompt_hash": prompt_hash,
         "privacy": ctx.privacy or None,
         "exposure": ctx.exposure or None,
         "extra": ctx.extra or None,
@@ -66,7 +62,7 @@ class RecordStage:
         self.log_content = log_content
 
     def __call__(self, ctx: RequestContext) -> None:
-        self.store.record(request_row(ctx, self.log_content))
+        self.store.record(request_row(ctx, self.log_content, self.store.prompt_hash(ctx.messages)))
         if ctx.options.session_id and ctx.outcome == "ok":
             self._advance_session(ctx)
 

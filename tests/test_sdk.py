@@ -79,3 +79,17 @@ def test_log_survives_reopen(router: Router, tmp_path: Path) -> None:
     again = LogStore(router.config.log_path)
     assert again.count() == router.store.count()
     again.close()
+
+
+def test_prompt_hash_is_keyed_and_stable(router: Router) -> None:
+    messages = [{"role": "user", "content": "my salary is 8000"}]
+    import hashlib
+    import json
+    import stat
+
+    digest = router.store.prompt_hash(messages)
+    assert digest == router.store.prompt_hash(messages)
+    plain = hashlib.sha256(json.dumps(messages, sort_keys=True).encode()).hexdigest()[:32]
+    assert digest != plain
+    key_file = router.config.log_path.with_name(router.config.log_path.name + ".key")
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
