@@ -36,6 +36,9 @@ def load_settings(config: DuetConfig) -> PrivacyConfig:
         raise ConfigError(f"{config.source}: privacy: {exc}") from exc
 
 
+INLINE_SCAN_CHARS = 8192  # requests up to this size are scanned on the event loop
+
+
 class Scanner:
     """The configured detector, shared by the stage and the scan endpoint."""
 
@@ -88,8 +91,7 @@ class PrivacyStage:
         vault = self.vaults.get(ctx.options.session_id)
         started = time.perf_counter()
         try:
-            redaction = await asyncio.wait_for(asyncio.to_thread(self.redactor.redact, ctx.messages, vault),
-                                               timeout=self.scanner.budget_s(ctx.messages))
+            redaction = await self._redact(ctx.messages, vault)
         except Exception as exc:  # noqa: BLE001 - any failure: the cloud tier stays closed
             reason = "timeout" if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) else type(exc).__name__
             ctx.privacy = {"status": "failed_closed", "reason": reason,
@@ -100,6 +102,25 @@ class PrivacyStage:
         detector_ms = round((time.perf_counter() - started) * 1000, 3)
         self.vaults.save(vault)
         self._apply(ctx, redaction, vault, requested, detector_ms)
+
+    async def _redact(self, messages: list[dict[str, Any]], vault: Vault) -> Redaction:
+        """Small requests are scanned inline (a few ms of CPU; a thread hop would only add queueing).
+        Large ones go to a worker thread, and the budget clock starts when the worker does, so time
+        spent waiting for a free thread under load is not charged to the detector."""
+        assert self.redactor is not None and self.scanner is not None
+        budget = self.scanner.budget_s(messages)
+        if not self.settings.slm and sum(len(repr(m)) for m in messages) <= INLINE_SCAN_CHARS:
+            return self.redactor.redact(messages, vault)  # the detector checks its own budget per layer
+        loop = asyncio.get_running_loop()
+        began: asyncio.Future[None] = loop.create_future()
+
+        def work() -> Redaction:
+            loop.call_soon_threadsafe(lambda: began.done() or began.set_result(None))
+            return self.redactor.redact(messages, vault)
+
+        job = asyncio.ensure_future(asyncio.to_thread(work))
+        await asyncio.wait({began, job}, return_when=asyncio.FIRST_COMPLETED)
+        return await asyncio.wait_for(job, timeout=budget)
 
     def _apply(self, ctx: RequestContext, redaction: Redaction, vault: Vault, requested: str | None,
                detector_ms: float) -> None:
