@@ -63,7 +63,7 @@ def arithmetic_checks(text: str) -> tuple[int, int]:
         val = {"+": x + y, "-": x - y, "*": x * y, "x": x * y, "×": x * y,
                "/": x / y if y else float("nan"), "÷": x / y if y else float("nan")}[op]
         found += 1
-        if not abs(val - z) <= 1e-6 + 0.01 * abs(z):
+        if not abs(val - z) <= 0.01 + 1e-9 * abs(z):  # rounded to the cent is right; off by one is wrong
             wrong += 1
     return found, wrong
 
@@ -163,6 +163,8 @@ def verify_cascade(train: RoutingTable, test: RoutingTable, x_train: np.ndarray,
         raise ValueError("verify-cascade needs recorded answers")
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
     from eval.routing.run import cached_encoder
 
@@ -180,10 +182,19 @@ def verify_cascade(train: RoutingTable, test: RoutingTable, x_train: np.ndarray,
 
     f_train, f_test = features(train, x_train), features(test, x_test)
     y = (train.scores[:, first] >= 0.5).astype(int)
-    best_c = max((0.3, 1.0, 3.0), key=lambda C: cross_val_score(
-        LogisticRegression(C=C, max_iter=2000), f_train, y, cv=5, scoring="roc_auc").mean())
-    clf = LogisticRegression(C=best_c, max_iter=2000).fit(f_train, y)
-    p = clf.predict_proba(f_test)[:, 1]
+    n_checks = f_train.shape[1] - x_train.shape[1] * 2
+    # Candidates: the answer checks alone (scaled) or everything; C and the feature set by 5-fold CV on train.
+    candidates = {}
+    for C in (0.3, 1.0, 3.0):
+        candidates[("all", C)] = (LogisticRegression(C=C, max_iter=2000), slice(None))
+        candidates[("checks", C)] = (make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000)),
+                                     slice(f_train.shape[1] - n_checks, None))
+    aucs = {key: float(cross_val_score(model, f_train[:, cols], y, cv=5, scoring="roc_auc").mean())
+            for key, (model, cols) in candidates.items()}
+    best = max(aucs, key=aucs.get)
+    model, cols = candidates[best]
+    clf = model.fit(f_train[:, cols], y)
+    p = clf.predict_proba(f_test[:, cols])[:, 1]
     knobs = sorted({-1.0, 2.0, *map(float, np.quantile(p, np.linspace(0, 1, 101)))})
     unit = test.mean_cost()
     qs, cs, us = [], [], []
@@ -192,9 +203,8 @@ def verify_cascade(train: RoutingTable, test: RoutingTable, x_train: np.ndarray,
         qs.append(np.where(esc, test.scores[:, top], test.scores[:, first]))
         cs.append(test.costs[:, first] + esc * test.costs[:, top])
         us.append(unit[first] + esc * unit[top])
-    info = {"first": train.models[first], "escalate": train.models[top], "C": best_c,
-            "train_cv_auc": float(cross_val_score(LogisticRegression(C=best_c, max_iter=2000), f_train, y, cv=5,
-                                                  scoring="roc_auc").mean())}
+    info = {"first": train.models[first], "escalate": train.models[top], "features": best[0], "C": best[1],
+            "train_cv_auc": aucs[best]}
     return RouterRun("verify-cascade", knobs, np.stack(qs), np.stack(cs), np.stack(us), info)
 
 
