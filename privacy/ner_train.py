@@ -7,6 +7,8 @@ Needs the `dev` extra (Faker). Run: `duet train privacy-ner` or `python -m priva
 
 from __future__ import annotations
 
+import gzip
+
 import json
 import random
 import re
@@ -354,13 +356,17 @@ def train(out: str | Path = DEFAULT_MODEL, n: int = 40000, seed: int = 0, iterat
     trainer.set_params(params)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    trainer.train(str(out))
+    raw = out.with_suffix("") if out.suffix == ".gz" else out
+    trainer.train(str(raw))
+    if raw != out:  # the packaged model is stored gzipped; the tagger reads it from memory
+        out.write_bytes(gzip.compress(raw.read_bytes(), compresslevel=9, mtime=0))
+        raw.unlink()
     card = {"model": "crf", "algorithm": algorithm, "params": params, "texts": n, "tokens": tokens_total,
             "seed": seed, "locales": len(LOCALES), "templates": len(TEMPLATES), "neutral_templates": len(NEUTRAL),
             "data": "generated: Faker values in duet's own templates (privacy/ner_train.py); no evaluation data",
             "generate_seconds": round(gen_s, 1), "train_seconds": round(time.perf_counter() - t0 - gen_s, 1),
             "bytes": out.stat().st_size}
-    out.with_name(out.stem + ".card.json").write_text(json.dumps(card, indent=2))
+    out.with_name(out.name.split(".")[0] + ".card.json").write_text(json.dumps(card, indent=2))
     return card
 
 
