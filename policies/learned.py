@@ -84,9 +84,9 @@ class LearnedPolicy(Policy):
         texts = [routing_text(t) for t in texts]
         if len(texts) > 4:
             return self._encoder.encode(texts)
-        from policies.torch_fit import one_thread
+        from policies.threads import single_thread
 
-        with one_thread():  # a single query: thread hand-offs cost more than they save, badly so under load
+        with single_thread():  # a single query: thread hand-offs cost more than they save, badly so under load
             return self._encoder.encode(texts)
 
     def decide(self, request: RouteRequest, models: list[ModelCard]) -> Decision:

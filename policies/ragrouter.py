@@ -26,7 +26,8 @@ from torch.nn import functional as F
 from policies.base import Decision, ModelCard, RouteRequest
 from policies.learned import LearnedPolicy, validation_split
 from policies.table import RoutingTable
-from policies.torch_fit import load_state_arrays, one_thread, state_arrays
+from policies.threads import single_thread
+from policies.torch_fit import load_state_arrays, state_arrays
 from policies.text import marked_documents, routing_text
 
 MAX_DOCS = 4
@@ -115,7 +116,7 @@ class RAGRouterPolicy(LearnedPolicy):
     def fit_predictor(self, x: np.ndarray, y: np.ndarray, table: RoutingTable) -> dict[str, float]:
         self.dim = x.shape[1]
         docs, mask = self._docs(table.documents, len(x))
-        with one_thread():
+        with single_thread():
             return self._train(x, y, docs, mask, table)
 
     def _train(self, x: np.ndarray, y: np.ndarray, docs: np.ndarray, mask: np.ndarray,

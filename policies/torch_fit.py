@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
 from policies.learned import validation_split
-
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Tiny networks train faster on one thread, and much faster on a machine other processes share."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+from policies.threads import single_thread
 
 
 def train_module(module: nn.Module, x: np.ndarray, y: np.ndarray, loss_fn: Callable[..., torch.Tensor],
@@ -28,7 +17,7 @@ def train_module(module: nn.Module, x: np.ndarray, y: np.ndarray, loss_fn: Calla
                  batch_size: int = 128, patience: int = 15, progress: Callable[[int, float], None] | None = None,
                  ) -> dict[str, float]:
     """Minimise `loss_fn(module, xb, yb)`; keep the weights of the best validation epoch."""
-    with one_thread():
+    with single_thread():
         return _train(module, x, y, loss_fn, seed, epochs, lr, weight_decay, batch_size, patience, progress)
 
 

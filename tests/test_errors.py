@@ -23,7 +23,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, flaky: ScriptedUpstream) -
     home = tmp_path_factory.mktemp("errors")
     config = write_config(home / "duet.yaml", [local_model(max_tokens=4), cloud_model("flaky", flaky.url)],
                           server={"api_keys": [KEY], "max_body_bytes": 20_000},
-                          dispatch={"timeout": 2, "retries": 0})
+                          dispatch={"timeout": 6, "retries": 0})  # a 500 must not be mistaken for a timeout under load
     with Gateway(config, home) as gw:
         yield gw
 

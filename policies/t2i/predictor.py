@@ -20,7 +20,7 @@ from torch import nn
 
 from policies.t2i.rows import LabelledPrompt, score_arrays
 from policies.t2i.superiority import pareto_superiority
-from policies.t2i.threads import single_thread
+from policies.threads import single_thread
 from policies.t2i.token_encoder import TokenEncoder, shared_token_encoder
 
 SIDES = ("edge", "cloud")

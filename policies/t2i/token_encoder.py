@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import torch
 
-from policies.t2i.threads import single_thread
+from policies.threads import single_thread
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

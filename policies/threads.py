@@ -18,6 +18,7 @@ _LOCK = threading.RLock()
 
 @contextmanager
 def single_thread() -> Iterator[None]:
+    """torch's thread count is process-wide: the lock keeps concurrent users from restoring it wrongly."""
     with _LOCK:
         before = torch.get_num_threads()
         torch.set_num_threads(1)
