@@ -97,17 +97,33 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def run_benchmark(n: int, seed: int, modes: tuple[str, ...], config: ExposureConfig, call: Any, embed: Any,
-                        progress: bool = True) -> dict[str, Any]:
+                        progress: bool = True, rows_path: Path | None = None) -> dict[str, Any]:
+    """Items outer, modes inner, so an interrupted run still compares the modes on the same items; with
+    `rows_path`, each row is appended as JSON and rows already there are reused (resume)."""
     items = generate(n, seed)
+    done: dict[tuple[str, str], dict[str, Any]] = {}
+    if rows_path and rows_path.exists():
+        for line in rows_path.read_text().splitlines():
+            row = json.loads(line)
+            done[(row["id"], row["mode"])] = row
     rows: list[dict[str, Any]] = []
-    for mode in modes:
-        for i, item in enumerate(items):
-            row = await run_item(mode, item, call, embed, config)
+    for i, item in enumerate(items):
+        for mode in modes:
+            row = done.get((item.id, mode))
+            if row is None:
+                row = await run_item(mode, item, call, embed, config)
+                if rows_path:
+                    with rows_path.open("a") as handle:
+                        handle.write(json.dumps(row) + "\n")
             rows.append(row)
             if progress:
-                print(f"[{mode} {i + 1}/{len(items)}] {item.kind:12s} ok={row['correct']!s:5s} "
+                print(f"[{i + 1}/{len(items)} {mode:5s}] {item.kind:12s} ok={row['correct']!s:5s} "
                       f"sent={row['tokens_sent']:4d}/{row['context_tokens_available']:4d} {row['seconds']:.1f}s",
                       flush=True)
+    return summarise_rows(rows, modes)
+
+
+def summarise_rows(rows: list[dict[str, Any]], modes: tuple[str, ...]) -> dict[str, Any]:
     result: dict[str, Any] = {"modes": {}, "by_kind": {}}
     for mode in modes:
         mode_rows = [r for r in rows if r["mode"] == mode]
@@ -134,6 +150,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--reveal", default="titles", choices=["nothing", "titles", "summaries"])
     parser.add_argument("--no-coplan", action="store_true")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
+    parser.add_argument("--rows", type=Path, default=None, help="append each row here as it finishes (resumable)")
     args = parser.parse_args(argv)
     return asyncio.run(amain(args))
 
@@ -149,7 +166,8 @@ async def amain(args: argparse.Namespace) -> dict[str, Any]:
                             answer_params={"max_tokens": 32, "temperature": 0.0})
     modes = tuple(m for m in args.modes.split(",") if m)
     started = time.time()
-    result = await run_benchmark(args.n, args.seed, modes, config, call, shared_encoder().encode)
+    result = await run_benchmark(args.n, args.seed, modes, config, call, shared_encoder().encode,
+                                 rows_path=args.rows)
     result["setup"] = {"n": args.n, "seed": args.seed, "cloud": f"Qwen2.5-Coder-{args.cloud}-Instruct Q4_K_M",
                        "local": "SmolLM2-135M-Instruct Q4_1", "budget_tokens": args.budget,
                        "max_rounds": args.max_rounds, "reveal": args.reveal, "coplan": not args.no_coplan,

@@ -38,7 +38,7 @@ async def run_task(mode: str, task: Task, call: Any, rule: Any, max_steps: int) 
     row: dict[str, Any] = {"id": task.id, "mode": mode, "expected": task.answer}
     if mode == "llm":
         response = await call("cloud", [{"role": "system", "content": LLM_SYSTEM},
-                                        {"role": "user", "content": task.text}], max_tokens=160, temperature=0.0)
+                                        {"role": "user", "content": task.text}], max_tokens=120, temperature=0.0)
         answer = text_of(response)
         final = re.search(r"final answer\s*:?\s*(.+)", answer, re.I)
         answer = final.group(1) if final else answer
@@ -83,23 +83,42 @@ def crossfit_policies(static_rows: list[dict[str, Any]], tasks: list[Task]) -> d
 
 
 async def run_benchmark(n: int, seed: int, modes: tuple[str, ...], call: Any, threshold: float,
-                        max_steps: int) -> dict[str, Any]:
+                        max_steps: int, rows_path: Path | None = None) -> dict[str, Any]:
+    """Tasks outer and modes inner (learned last: it trains on the static episodes); with `rows_path`
+    every row is appended as JSON and reused on a rerun."""
     tasks = generate_tasks(n, seed)
-    rows: list[dict[str, Any]] = []
     rules = {"slm": never, "static": always, "seek": confidence_rule(threshold), "llm": None}
     order = [m for m in ("slm", "llm", "static", "seek", "learned") if m in modes]
     if "learned" in order and "static" not in order:
         raise ValueError("the learned mode trains on static episodes: include static")
+    done: dict[tuple[str, str], dict[str, Any]] = {}
+    if rows_path and rows_path.exists():
+        for line in rows_path.read_text().splitlines():
+            row = json.loads(line)
+            done[(row["id"], row["mode"])] = row
+    rows: list[dict[str, Any]] = []
     learned: dict[str, AskPolicy] = {}
-    for mode in order:
-        if mode == "learned":
-            learned = crossfit_policies([r for r in rows if r["mode"] == "static"], tasks)
-        for i, task in enumerate(tasks):
+
+    async def one(mode: str, i: int, task: Task) -> None:
+        row = done.get((task.id, mode))
+        if row is None:
             rule = learned[task.id] if mode == "learned" else rules[mode]
             row = await run_task(mode, task, call, rule, max_steps)
-            rows.append(row)
-            print(f"[{mode} {i + 1}/{len(tasks)}] ok={row['correct']!s:5s} llm_calls={row['llm_calls']} "
-                  f"answer={row['answer'][:30]!r} expected={task.answer} {row['seconds']:.1f}s", flush=True)
+            if rows_path:
+                with rows_path.open("a") as handle:
+                    handle.write(json.dumps(row) + "\n")
+        rows.append(row)
+        print(f"[{i + 1}/{len(tasks)} {mode:7s}] ok={row['correct']!s:5s} llm_calls={row['llm_calls']} "
+              f"answer={row['answer'][:30]!r} expected={task.answer} {row['seconds']:.1f}s", flush=True)
+
+    for i, task in enumerate(tasks):
+        for mode in order:
+            if mode != "learned":
+                await one(mode, i, task)
+    if "learned" in order:
+        learned = crossfit_policies([r for r in rows if r["mode"] == "static"], tasks)
+        for i, task in enumerate(tasks):
+            await one("learned", i, task)
     result: dict[str, Any] = {"modes": {m: summarise([r for r in rows if r["mode"] == m]) for m in order}}
     if learned:
         result["learned_policy_cards"] = [p.card for p in {id(p): p for p in learned.values()}.values()]
@@ -116,6 +135,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--threshold", type=float, default=-0.6, help="confidence rule: ask below this mean logprob")
     parser.add_argument("--max-steps", type=int, default=4)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--rows", type=Path, default=None, help="append each row here as it finishes (resumable)")
     args = parser.parse_args(argv)
     return asyncio.run(amain(args))
 
@@ -126,7 +146,7 @@ async def amain(args: argparse.Namespace) -> dict[str, Any]:
     call, log = llama_tiers(args.cloud)
     started = time.time()
     result = await run_benchmark(args.n, args.seed, tuple(args.modes.split(",")), call, args.threshold,
-                                 args.max_steps)
+                                 args.max_steps, rows_path=args.rows)
     result["setup"] = {"n": args.n, "seed": args.seed, "slm": "SmolLM2-135M-Instruct Q4_1",
                        "llm": f"Qwen2.5-Coder-{args.cloud}-Instruct Q4_K_M", "threshold": args.threshold,
                        "max_steps": args.max_steps, "seconds": round(time.time() - started, 1),

@@ -107,6 +107,9 @@ def test_full_exposure_is_the_default(tmp_path):
     assert len(upstream.requests) == 1 and "piano" in repr(upstream.requests[0])
 
 
+EGGS = "A farm packs 3 crates with 12 eggs each. Then 5 eggs break. How many whole eggs are left?"
+
+
 def mentor(body: dict) -> dict:
     first = "Previous step: (none)" in body["messages"][-1]["content"]
     return completion("FIX: 3 crates of 12 eggs are 36 eggs." if first else "OK", None, 50, 10)
@@ -114,7 +117,7 @@ def mentor(body: dict) -> dict:
 
 def test_collaborate_logs_an_episode_that_trains_the_ask_policy(tmp_path):
     steps = 2
-    task = "A farm packs 3 crates with 12 eggs each. Then 5 eggs break. How many whole eggs are left?"
+    task = EGGS
     with RecordingUpstream(mentor) as upstream:
         cfg = config(tmp_path, upstream.base_url, collaborate={"max_steps": steps, "max_asks": steps})
         router = Router(cfg)
@@ -162,3 +165,31 @@ def test_minimal_exposure_streams_one_round_of_selected_blocks(tmp_path):
     assert [HEADER.match(b).group(1) for b in blocks] == exposure["block_ids_sent"] == ["b4"]
     assert exposure["context_tokens_sent"] == sum(approx_tokens(b) for b in blocks)
     assert "piano" not in repr(upstream.received)
+
+
+def test_both_modes_through_the_gateway(tmp_path):
+    import httpx
+
+    from tests.servers import Gateway, cloud_model, local_model, write_config
+
+    def upstream_reply(body: dict) -> dict:
+        if "check one step" in body["messages"][0]["content"]:
+            return mentor(body)
+        return cloud_answers(body)
+
+    with RecordingUpstream(upstream_reply) as upstream:
+        path = write_config(tmp_path / "duet.yaml",
+                            [local_model(max_tokens=24), cloud_model("cloud-llm", upstream.base_url)],
+                            exposure={"budget_tokens": 20, "max_rounds": 3,
+                                      "collaborate": {"max_steps": 1, "max_asks": 1}})
+        with Gateway(path, tmp_path) as gateway:
+            minimal = httpx.post(gateway.url + "/v1/chat/completions", timeout=300, json={
+                "model": "cloud-llm", "messages": history_messages(), "duet": {"exposure": "minimal"}}).json()
+            sent_for_minimal = len(upstream.requests)
+            collaborate = httpx.post(gateway.url + "/v1/chat/completions", timeout=300, json={
+                "model": "auto", "messages": [{"role": "user", "content": EGGS}],
+                "duet": {"mode": "collaborate"}}).json()
+    assert minimal["choices"][0]["message"]["content"] == "The ferry leaves at 06:40."
+    assert minimal["duet"]["exposure"]["rounds"] == 2 and sent_for_minimal == 3  # plan + two rounds
+    assert collaborate["duet"]["tier"] == "local" and collaborate["duet"]["exposure"]["mode"] == "collaborate"
+    assert collaborate["duet"]["exposure"]["llm_calls"] == len(upstream.requests) - sent_for_minimal == 1
