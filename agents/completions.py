@@ -7,16 +7,13 @@ Agents never know which model or provider stands behind a role ("local" or "clou
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any, Protocol
 
 
 class ModelCall(Protocol):
     def __call__(self, role: str, messages: list[dict[str, Any]], **params: Any) -> Awaitable[dict[str, Any]]:
         ...
-
-
-AsyncCall = Callable[..., Awaitable[dict[str, Any]]]
 
 
 def _choice(response: dict[str, Any]) -> dict[str, Any]:

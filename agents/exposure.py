@@ -186,9 +186,9 @@ class ExposureController:
         sent += [b.id for b in unsent[: self.config.blocks_per_round]]
         return {"sent_ids": sent, "need": "", "requested_more": False}
 
-    def _is_last_round(self, state: ExposureState) -> bool:
-        rounds_done = len(state.get("rounds", []))
-        return rounds_done + 1 >= self.config.max_rounds or len(state["sent_ids"]) >= len(state["blocks"])
+    def _cap_reached(self, state: ExposureState, rounds: int) -> bool:
+        """No round after `rounds`: the cap is hit or every block has been sent."""
+        return rounds >= self.config.max_rounds or len(state["sent_ids"]) >= len(state["blocks"])
 
     async def _answer(self, state: ExposureState) -> dict[str, Any]:
         cfg = self.config
@@ -199,7 +199,7 @@ class ExposureController:
         else:  # best first: small models read the top of the context most reliably
             shown = list(state["sent_ids"])
         rendered = [by_id[i].render() for i in shown]
-        last = self._is_last_round(state)
+        last = self._cap_reached(state, len(state.get("rounds", [])) + 1)
         messages = self._answer_messages(state, rendered, last)
         params = dict(cfg.answer_params)
         if cfg.use_tool and not last:
@@ -240,12 +240,9 @@ class ExposureController:
                 {"role": "user", "content": user}]
 
     def _after_answer(self, state: ExposureState) -> str:
-        if state.get("requested_more") and not self._is_last_round_done(state):
+        if state.get("requested_more") and not self._cap_reached(state, len(state["rounds"])):
             return "select"
         return END
-
-    def _is_last_round_done(self, state: ExposureState) -> bool:
-        return len(state["rounds"]) >= self.config.max_rounds or len(state["sent_ids"]) >= len(state["blocks"])
 
     def _build(self):
         graph = StateGraph(ExposureState)

@@ -22,9 +22,9 @@ from agents.completions import ModelCall, text_of, token_logprobs, usage_of
 
 STEP_SYSTEM = ("Solve the task step by step. Reply with only the next step, one short sentence with the "
                "calculation and its result. When you know the result, reply 'Final answer: <answer>'.")
-MENTOR_SYSTEM = ("You check one step of a student's work. Reply 'OK' if the step is correct. Otherwise "
-                 "reply 'FIX:' followed by a one-sentence hint that corrects this step only. "
-                 "Do not solve the rest of the task.")
+MENTOR_SYSTEM = ("You check one step of a student's work. Reply 'OK' only if the step states a correct "
+                 "calculation that moves toward the answer. Otherwise reply 'FIX:' followed by the correct "
+                 "calculation for this one step, in one sentence. Do not solve the rest of the task.")
 FINAL_RE = re.compile(r"final answer\s*[:\-]?\s*(.+)", re.I)
 
 

@@ -170,7 +170,8 @@ async def amain(args: argparse.Namespace) -> dict[str, Any]:
                                  rows_path=args.rows)
     result["setup"] = {"n": args.n, "seed": args.seed, "cloud": f"Qwen2.5-Coder-{args.cloud}-Instruct Q4_K_M",
                        "local": "SmolLM2-135M-Instruct Q4_1", "budget_tokens": args.budget,
-                       "max_rounds": args.max_rounds, "reveal": args.reveal, "coplan": not args.no_coplan,
+                       "max_rounds": args.max_rounds, "reveal": "nothing (no co-planning)" if args.no_coplan else args.reveal,
+                       "coplan": not args.no_coplan,
                        "token_count": "agents.blocks.approx_tokens over rendered blocks",
                        "seconds": round(time.time() - started, 1), "machine": platform.platform(),
                        "cpus": os.cpu_count()}

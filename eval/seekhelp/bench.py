@@ -24,7 +24,7 @@ from agents.seek_help_policy import AskPolicy, labelled_steps
 from eval.seekhelp.tasks import Task, generate_tasks
 
 MODES = ("slm", "llm", "static", "seek", "learned")
-LLM_SYSTEM = "Solve the task. Think briefly, then end with 'Final answer: <number>'."
+LLM_SYSTEM = "Solve the task step by step, then write 'Final answer: <number>' on the last line."
 
 
 def correct(answer: str, expected: int) -> bool:
@@ -38,7 +38,7 @@ async def run_task(mode: str, task: Task, call: Any, rule: Any, max_steps: int) 
     row: dict[str, Any] = {"id": task.id, "mode": mode, "expected": task.answer}
     if mode == "llm":
         response = await call("cloud", [{"role": "system", "content": LLM_SYSTEM},
-                                        {"role": "user", "content": task.text}], max_tokens=120, temperature=0.0)
+                                        {"role": "user", "content": task.text}], max_tokens=256, temperature=0.0)
         answer = text_of(response)
         final = re.search(r"final answer\s*:?\s*(.+)", answer, re.I)
         answer = final.group(1) if final else answer
@@ -52,7 +52,8 @@ async def run_task(mode: str, task: Task, call: Any, rule: Any, max_steps: int) 
         answer = result.answer
         row.update(llm_calls=episode["llm_calls"], llm_prompt_tokens=episode["llm_prompt_tokens"],
                    llm_completion_tokens=episode["llm_completion_tokens"], question_chars=episode["question_chars"],
-                   steps=len(result.steps), episode=episode)
+                   steps=len(result.steps), episode=episode,
+                   step_texts=[s["text"] for s in result.steps], hints=[s.get("hint", "") for s in result.steps])
     row.update(answer=answer.strip()[:160], correct=correct(answer, task.answer),
                seconds=round(time.perf_counter() - start, 2))
     return row
