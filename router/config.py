@@ -44,6 +44,7 @@ class ModelSpec:
     gguf: Path | None = None  # local models only
     n_ctx: int | None = None
     n_threads: int | None = None
+    logprobs: bool = False  # local models: keep every token's logits so `logprobs` works (more memory)
     unavailable: str | None = None  # why the model cannot be used, or None
 
     @property
@@ -143,6 +144,7 @@ def _parse_model(entry: Any, source: str) -> ModelSpec:
         timeout=float(entry["timeout"]) if entry.get("timeout") else None,
         n_ctx=entry.get("n_ctx"),
         n_threads=entry.get("n_threads"),
+        logprobs=bool(entry.get("logprobs", False)),
     )
     spec.input_price, spec.output_price = _prices(spec.model, price)
     key_ref = entry.get("api_key")

@@ -34,8 +34,9 @@ class LocalModel:
     """One GGUF file, loaded on first use, one generation at a time."""
 
     def __init__(self, path: Path, n_ctx: int = 2048, n_threads: int | None = None,
-                 default_max_tokens: int | None = None) -> None:
+                 default_max_tokens: int | None = None, logprobs: bool = False) -> None:
         self.path = path
+        self.logprobs = logprobs  # llama.cpp returns token log-probabilities only with logits_all
         self.n_ctx = n_ctx
         self.n_threads = n_threads
         self.default_max_tokens = default_max_tokens
@@ -48,7 +49,7 @@ class LocalModel:
 
             try:
                 self._llama = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads,
-                                    verbose=False, logits_all=False)
+                                    verbose=False, logits_all=self.logprobs)
             except Exception as exc:  # llama.cpp says ValueError for a bad file; that is not a bad request
                 raise LocalModelError(f"local model {self.path.name} could not be loaded: {exc}") from exc
         return self._llama
@@ -109,8 +110,8 @@ class LocalProvider(CustomLLM):
 
     def add(self, spec: ModelSpec) -> None:
         if spec.name not in self.models and spec.gguf is not None:
-            self.models[spec.name] = LocalModel(spec.gguf, n_ctx=spec.n_ctx or 2048,
-                                                n_threads=spec.n_threads, default_max_tokens=spec.max_tokens)
+            self.models[spec.name] = LocalModel(spec.gguf, n_ctx=spec.n_ctx or 2048, n_threads=spec.n_threads,
+                                                default_max_tokens=spec.max_tokens, logprobs=spec.logprobs)
 
     def _model(self, model: str) -> LocalModel:
         name = model.split("/", 1)[-1]

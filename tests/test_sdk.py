@@ -93,3 +93,12 @@ def test_prompt_hash_is_keyed_and_stable(router: Router) -> None:
     assert digest != plain
     key_file = router.config.log_path.with_name(router.config.log_path.name + ".key")
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+def test_local_model_returns_logprobs_when_configured(tmp_path: Path) -> None:
+    config = parse_config({"models": [{**local_model(name="smol-lp", max_tokens=4), "logprobs": True}],
+                           "log": {"path": str(tmp_path / "duet.db")}})
+    with Router(config) as router:
+        response = router.complete([{"role": "user", "content": "Hi"}], logprobs=True, top_logprobs=2)
+    tokens = response.choices[0].logprobs.content
+    assert tokens and all(t.logprob <= 0.0 for t in tokens)
