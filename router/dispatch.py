@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import litellm
@@ -121,18 +121,18 @@ class Dispatcher:
                                    else "no available model can serve this request")
         return [self.config.models[name] for name in ctx.decision.models if name in self.config.models]
 
-    def _messages_for(self, ctx: RequestContext, spec: ModelSpec) -> list[dict[str, Any]] | None:
-        if ctx.options.local_only and spec.tier != "local":
-            return None  # never silently replace a local-only request's model with a cloud one
-        return ctx.messages_by_tier.get(spec.tier)  # absent: the privacy stage did not clear it (fail closed)
+    def _allowed(self, ctx: RequestContext) -> Iterator[tuple[ModelSpec, list[dict[str, Any]]]]:
+        """Candidates in rank order with the messages their tier may see; the others are recorded as skipped."""
+        for spec in self.candidates(ctx):
+            messages = None if ctx.options.local_only and spec.tier != "local" else ctx.messages_by_tier.get(spec.tier)
+            if messages is None:  # local_only, or the privacy stage did not clear this tier (fail closed)
+                ctx.attempts.append(Attempt(spec.name, spec.tier, "not_allowed", "tier not cleared for this request"))
+                continue
+            yield spec, messages
 
     async def run(self, ctx: RequestContext) -> None:
         """Fill ctx.response from the first candidate that answers."""
-        for spec in self.candidates(ctx):
-            messages = self._messages_for(ctx, spec)
-            if messages is None:
-                ctx.attempts.append(Attempt(spec.name, spec.tier, "not_allowed", "tier not cleared for this request"))
-                continue
+        for spec, messages in self._allowed(ctx):
             start = time.perf_counter()
             try:
                 response = await self.acomplete(spec, messages, **ctx.params)
@@ -148,11 +148,7 @@ class Dispatcher:
 
     async def open_stream(self, ctx: RequestContext) -> None:
         """Start streaming from the first candidate that yields a first chunk; set ctx.chunks."""
-        for spec in self.candidates(ctx):
-            messages = self._messages_for(ctx, spec)
-            if messages is None:
-                ctx.attempts.append(Attempt(spec.name, spec.tier, "not_allowed", "tier not cleared for this request"))
-                continue
+        for spec, messages in self._allowed(ctx):
             start = time.perf_counter()
             stream = self.astream(spec, messages, **ctx.params)
             try:
