@@ -104,12 +104,11 @@ class Gateway:
         self.stop()
 
 
-class ScriptedUpstream:
-    """An OpenAI-compatible chat server in a thread. `mode`: ok | error500 | hang | drop_stream.
-    Every request body it receives is kept in `received`, so tests can see what left duet."""
+class LoopbackServer:
+    """A FastAPI app served by uvicorn in a thread on a free loopback port. Subclasses build `_app()`;
+    `received` keeps every request body, `mode` lets a test switch behaviour (e.g. "error500")."""
 
-    def __init__(self, reply: str = "upstream says hi") -> None:
-        self.reply = reply
+    def __init__(self) -> None:
         self.mode = "ok"
         self.received: list[dict[str, Any]] = []
         self.port = free_port()
@@ -117,6 +116,46 @@ class ScriptedUpstream:
         self._server = uvicorn.Server(uvicorn.Config(self._app(), host="127.0.0.1", port=self.port,
                                                      log_level="error", access_log=False))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def _app(self) -> FastAPI:
+        raise NotImplementedError
+
+    def start(self) -> Any:
+        self._thread.start()
+        deadline = time.time() + 10
+        while not self._server.started and time.time() < deadline:
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> Any:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def sse_chat_chunk(content: str | None, usage: dict[str, Any] | None = None) -> str:
+    """One OpenAI chat-completion chunk as an SSE event; `content=None` is the final chunk (finish_reason stop)."""
+    delta = {} if content is None else {"content": content}
+    chunk: dict[str, Any] = {"id": "up-1", "object": "chat.completion.chunk", "created": 0, "model": "x",
+                             "choices": [{"index": 0, "delta": delta,
+                                          "finish_reason": None if content is not None else "stop"}]}
+    if usage is not None:
+        chunk["usage"] = usage
+    return f"data: {json.dumps(chunk)}\n\n"
+
+
+class ScriptedUpstream(LoopbackServer):
+    """An OpenAI-compatible chat server in a thread. `mode`: ok | error500 | hang | drop_stream.
+    Every request body it receives is kept in `received`, so tests can see what left duet."""
+
+    def __init__(self, reply: str = "upstream says hi") -> None:
+        self.reply = reply
+        super().__init__()
 
     def _app(self) -> FastAPI:
         app = FastAPI()
@@ -142,32 +181,10 @@ class ScriptedUpstream:
                 for i, word in enumerate(words):
                     if self.mode == "drop_stream" and i == 1:
                         raise ConnectionResetError("upstream dropped the stream")
-                    chunk = {"id": "up-1", "object": "chat.completion.chunk", "created": 0, "model": "x",
-                             "choices": [{"index": 0, "delta": {"content": word + (" " if i < len(words) - 1 else "")},
-                                          "finish_reason": None}]}
-                    yield f"data: {json.dumps(chunk)}\n\n"
-                end = {"id": "up-1", "object": "chat.completion.chunk", "created": 0, "model": "x",
-                       "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": usage}
-                yield f"data: {json.dumps(end)}\n\n"
+                    yield sse_chat_chunk(word + (" " if i < len(words) - 1 else ""))
+                yield sse_chat_chunk(None, usage)
                 yield "data: [DONE]\n\n"
 
             return StreamingResponse(events(), media_type="text/event-stream")
 
         return app
-
-    def start(self) -> ScriptedUpstream:
-        self._thread.start()
-        deadline = time.time() + 10
-        while not self._server.started and time.time() < deadline:
-            time.sleep(0.05)
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> ScriptedUpstream:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()

@@ -16,7 +16,7 @@ from faker import Faker
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
 
-from tests.servers import Gateway, ScriptedUpstream, cloud_model, write_config
+from tests.servers import Gateway, ScriptedUpstream, cloud_model, sse_chat_chunk, write_config
 
 
 class EchoUpstream(ScriptedUpstream):
@@ -39,13 +39,9 @@ class EchoUpstream(ScriptedUpstream):
 
             async def events() -> Any:
                 for i in range(0, len(text), 3):
-                    chunk = {"id": "up", "object": "chat.completion.chunk", "created": 0, "model": "x",
-                             "choices": [{"index": 0, "delta": {"content": text[i:i + 3]}, "finish_reason": None}]}
-                    yield f"data: {json.dumps(chunk)}\n\n"
+                    yield sse_chat_chunk(text[i:i + 3])
                     await asyncio.sleep(0)
-                end = {"id": "up", "object": "chat.completion.chunk", "created": 0, "model": "x",
-                       "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": usage}
-                yield f"data: {json.dumps(end)}\n\n"
+                yield sse_chat_chunk(None, usage)
                 yield "data: [DONE]\n\n"
 
             return StreamingResponse(events(), media_type="text/event-stream")

@@ -9,28 +9,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import threading
 import time
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from tests.servers import free_port
+from tests.servers import LoopbackServer
 from tests.t2i.tiny_clip import generated_image
 
 
-class LoopbackImageServer:
+class LoopbackImageServer(LoopbackServer):
     def __init__(self, blur: int = 0) -> None:
         self.blur = blur
-        self.mode = "ok"
-        self.received: list[dict[str, Any]] = []
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/v1"
-        self._server = uvicorn.Server(uvicorn.Config(self._app(), host="127.0.0.1", port=self.port,
-                                                     log_level="error", access_log=False))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        super().__init__()
 
     def _app(self) -> FastAPI:
         app = FastAPI()
@@ -51,20 +43,3 @@ class LoopbackImageServer:
             return {"created": int(time.time()), "data": data}
 
         return app
-
-    def start(self) -> "LoopbackImageServer":
-        self._thread.start()
-        deadline = time.time() + 10
-        while not self._server.started and time.time() < deadline:
-            time.sleep(0.05)
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> "LoopbackImageServer":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
