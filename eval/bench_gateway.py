@@ -36,7 +36,10 @@ from eval.bench.stats import MachineCpu, minus, ratio, summarize
 from eval.bench.targets import (LABELS, REPO, TARGETS, Target, ensure_litellm_venv, start_duet, start_floor,
                                 start_litellm, start_upstream)
 
-PROMPT = "Hi, I am Jane Doe, my email is jane.doe@example.com and my phone is +1 415 555 0134. Say hello."
+# The load generator numbers each request in place of the @ marker: no two prompts are equal, so no
+# cache (the learned router's recent-query memory, or anyone's) answers from memory.
+PROMPT = ("Hi, I am Jane Doe, my email is jane.doe@example.com and my phone is +1 415 555 0134. "
+          "Say hello to ticket #@@@@@@@@.")
 MODES = ("nonstream", "stream")
 
 
@@ -103,7 +106,7 @@ def measure_point(target: Target, mode: str, c: int, opts: BenchOptions, work: P
 
 def privacy_probe(target: Target) -> dict[str, Any]:
     """One request through the full pipeline: did the privacy stage report anything for the PII prompt?"""
-    response = httpx.post(target.url, content=body_for(target.model, False),
+    response = httpx.post(target.url, content=body_for(target.model, False).replace(b"@" * 8, b"0" * 8),
                           headers={"content-type": "application/json"}, timeout=60)
     meta = response.json().get("duet") or {}
     report = meta.get("privacy") or {}
@@ -168,7 +171,7 @@ def run_benchmark(opts: BenchOptions) -> dict[str, Any]:
                           "prompt": PROMPT, "max_tokens": 16, "work_dir": str(work),
                           "full_config_overrides": opts.full_overrides,
                           "load_generator": "one process, raw asyncio sockets + uvloop, keep-alive, "
-                                            "pre-encoded requests (eval/bench/loadgen.py)"}
+                                            "pre-encoded requests, each numbered (eval/bench/loadgen.py)"}
     write_outputs(result, opts)
     return result
 

@@ -6,6 +6,7 @@ Policies never import the rest of duet; the router hands them plain data (`Route
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,10 +74,20 @@ class Policy(ABC):
     """One small class, one scoring method, a knob. Subclasses set `name`."""
 
     name: str = "policy"
+    # True when decide() does real CPU work (an embedding, a network): the gateway then runs it in a worker
+    # thread so the event loop keeps serving other requests meanwhile.
+    blocking: bool = False
 
     @abstractmethod
     def decide(self, request: RouteRequest, models: list[ModelCard]) -> Decision:
         """Rank `models` (already filtered to available ones) for `request`."""
+
+    async def adecide(self, request: RouteRequest, models: list[ModelCard]) -> Decision:
+        """The gateway's entry point: a cheap policy decides inline, a blocking one in a worker thread.
+        Policies that can batch their work across concurrent requests override this."""
+        if not self.blocking:
+            return self.decide(request, models)
+        return await asyncio.to_thread(self.decide, request, models)
 
 
 def message_text(message: dict[str, Any]) -> str:

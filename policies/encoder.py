@@ -10,10 +10,15 @@ import hashlib
 import os
 import sqlite3
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from policies.batcher import Batcher
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -35,9 +40,17 @@ class Encoder:
         self.model_path = model_path or default_model_path()
         self._model = SentenceTransformer(self.model_path, device="cpu")
         self._model.max_seq_length = max_seq_length
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         self._lock = threading.Lock()
         self._cache = _DiskCache(cache_path, self.model_path) if cache_path else None
+        # The serving path: fp32 and int8 query batchers, and a memory of recent queries.
+        self._query_models: dict[bool, Any] = {}  # policies.query_model, built on first use
+        self._batchers = {quantized: Batcher(self._query_batch_fn(quantized), max_batch=16, name="duet-embed")
+                          for quantized in (False, True)}
+        self._recent: OrderedDict[tuple[bool, str], np.ndarray] = OrderedDict()
+        self._recent_lock = threading.Lock()
+        self.recent_size = 4096
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         if not texts:
@@ -54,6 +67,49 @@ class Encoder:
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+    def encode_query(self, text: str, quantized: bool = True) -> np.ndarray:
+        """One query, now (a synchronous caller): from the recent-query memory or embedded alone.
+        `quantized` uses the int8 copy of the model (policies.query_model)."""
+        vector = self._remembered(quantized, text)
+        if vector is None:
+            vector = self._remember(quantized, text, self._query_batch_fn(quantized)([text])[0])
+        return vector
+
+    async def aencode_query(self, text: str, quantized: bool = True) -> np.ndarray:
+        """One query on the gateway's path: queries that arrive together (one per concurrent request) are
+        embedded together in one batch, in a worker thread, so the event loop keeps serving."""
+        vector = self._remembered(quantized, text)
+        if vector is None:
+            vector = self._remember(quantized, text, await self._batchers[quantized](text))
+        return vector
+
+    def _remembered(self, quantized: bool, text: str) -> np.ndarray | None:
+        with self._recent_lock:
+            vector = self._recent.get((quantized, text))
+            if vector is not None:
+                self._recent.move_to_end((quantized, text))
+            return vector
+
+    def _remember(self, quantized: bool, text: str, vector: np.ndarray) -> np.ndarray:
+        with self._recent_lock:
+            self._recent[(quantized, text)] = vector
+            if len(self._recent) > self.recent_size:
+                self._recent.popitem(last=False)
+        return vector
+
+    def _query_batch_fn(self, quantized: bool) -> Callable[[list[str]], np.ndarray]:
+        def run(texts: list[str]) -> np.ndarray:
+            from policies.threads import single_thread
+
+            with self._lock, single_thread():
+                if quantized not in self._query_models:
+                    from policies.query_model import QueryModel
+
+                    self._query_models[quantized] = QueryModel(self._model, quantized)
+                return self._query_models[quantized](texts)
+
+        return run
 
     def _embed(self, texts: list[str], batch_size: int) -> np.ndarray:
         with self._lock:  # the torch module is shared; keep calls serial

@@ -20,9 +20,12 @@ from policies.text import routing_text
 class LearnedPolicy(Policy):
     name = "learned"
     knob_name: ClassVar[str] = "lambda"
+    blocking = True  # embeds the query (the gateway batches that through adecide)
 
-    def __init__(self, lam: float = 0.0, encoder_path: str | None = None, seed: int = 0) -> None:
+    def __init__(self, lam: float = 0.0, encoder_path: str | None = None, seed: int = 0,
+                 quantized_queries: bool = True) -> None:
         self.lam = float(lam)
+        self.quantized_queries = bool(quantized_queries)  # serve single queries on the int8 encoder copy
         self.encoder_path = encoder_path
         self.seed = seed
         self.models: list[str] = []
@@ -76,21 +79,33 @@ class LearnedPolicy(Policy):
         return sorted({0.0, *map(float, grid), float(r.max() * 1.01 + 1e-6)})
 
     # ---- serving --------------------------------------------------------------------------
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def encoder(self) -> Any:
         if self._encoder is None:
             from policies.encoder import shared_encoder
 
             self._encoder = shared_encoder(self.encoder_path)
+        return self._encoder
+
+    def embed(self, texts: list[str]) -> np.ndarray:
         texts = [routing_text(t) for t in texts]
         if len(texts) > 4:
-            return self._encoder.encode(texts)
-        from policies.threads import single_thread
+            return self.encoder().encode(texts)
+        return np.stack([self.encoder().encode_query(t, self.quantized_queries) for t in texts])
 
-        with single_thread():  # a single query: thread hand-offs cost more than they save, badly so under load
-            return self._encoder.encode(texts)
+    def query_text(self, request: RouteRequest) -> str:
+        """What the router embeds for a request."""
+        return request.query
 
     def decide(self, request: RouteRequest, models: list[ModelCard]) -> Decision:
-        pred = self.predict(self.embed([request.query]))[0]
+        return self.decide_on(request, models, self.embed([self.query_text(request)])[0])
+
+    async def adecide(self, request: RouteRequest, models: list[ModelCard]) -> Decision:
+        text = routing_text(self.query_text(request))
+        return self.decide_on(request, models, await self.encoder().aencode_query(text, self.quantized_queries))
+
+    def decide_on(self, request: RouteRequest, models: list[ModelCard], x: np.ndarray) -> Decision:
+        """The decision once the query is embedded (`x`: one vector)."""
+        pred = self.predict(x[None, :])[0]
         return self.rank(pred, models, self.lam, self.utilities(pred[None, :], self.lam)[0])
 
     def rank(self, pred: np.ndarray, models: list[ModelCard], knob: float, utility: np.ndarray) -> Decision:

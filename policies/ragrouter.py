@@ -15,6 +15,8 @@ whose probability is within θ of the best one. Without documents it is a plain 
 
 from __future__ import annotations
 
+import asyncio
+
 import re
 from typing import Any
 
@@ -106,11 +108,7 @@ class RAGRouterPolicy(LearnedPolicy):
         return docs, mask
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        if self._encoder is None:
-            from policies.encoder import shared_encoder
-
-            self._encoder = shared_encoder(self.encoder_path)
-        return self._encoder.encode(texts)
+        return self.encoder().encode(texts)
 
     # ---- training -----------------------------------------------------------------------------
     def fit_predictor(self, x: np.ndarray, y: np.ndarray, table: RoutingTable) -> dict[str, float]:
@@ -197,11 +195,18 @@ class RAGRouterPolicy(LearnedPolicy):
         gaps = (pred.max(axis=1, keepdims=True) - pred).ravel()
         return sorted({0.0, 1.0, *map(float, np.quantile(gaps, np.linspace(0, 1, size)))})
 
-    def decide(self, request: RouteRequest, models: list[ModelCard]) -> Decision:
+    def query_text(self, request: RouteRequest) -> str:
+        return _MARKED_OUT.sub(" ", request.query).strip() or request.query
+
+    async def adecide(self, request: RouteRequest, models: list[ModelCard]) -> Decision:
+        if request.documents or marked_documents(request.messages):  # documents: embed them in a thread
+            return await asyncio.to_thread(self.decide, request, models)
+        return await super().adecide(request, models)
+
+    def decide_on(self, request: RouteRequest, models: list[ModelCard], x: np.ndarray) -> Decision:
         documents = list(request.documents) or marked_documents(request.messages)
-        x = self.embed([_MARKED_OUT.sub(" ", request.query).strip() or request.query])
         docs, mask = self._docs([documents], 1)
-        pred = self.predict_docs(x, docs, mask)[0]
+        pred = self.predict_docs(x[None, :], docs, mask)[0]
         # Rank: the threshold choice first, then the rest by probability.
         first = int(self.choose(pred[None, :], self.lam)[0])
         utility = pred.copy()

@@ -32,10 +32,10 @@ class RouteStage:
 
     async def __call__(self, ctx: RequestContext) -> None:
         start = time.perf_counter()
-        ctx.decision = self.decide(ctx)
+        ctx.decision = await self.decide(ctx)
         ctx.route_ms = (time.perf_counter() - start) * 1000
 
-    def decide(self, ctx: RequestContext) -> Decision:
+    async def decide(self, ctx: RequestContext) -> Decision:
         if ctx.model != AUTO:
             spec = self.config.models[ctx.model]
             if not spec.available:
@@ -53,7 +53,7 @@ class RouteStage:
                                documents=ctx.options.documents, session_id=ctx.options.session_id,
                                session=session, prompt_tokens=estimate_tokens(ctx.messages),
                                local_only=ctx.options.local_only)
-        decision = self.policy_for(ctx).decide(request, models)
+        decision = await self.policy_for(ctx).adecide(request, models)
         if ctx.options.local_only:  # a policy can never route a local-only request to the cloud
             tiers = {m.name: m.tier for m in models}
             decision.ranked = [s for s in decision.ranked if tiers.get(s.model) == "local"]

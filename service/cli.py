@@ -102,6 +102,30 @@ def models(config: Optional[Path] = ConfigOption) -> None:
                       str(m.context_window), status)
     console.print(table)
     console.print(f"policy: {json.dumps(cfg.policy)}")
+    artifact = (cfg.policy or {}).get("artifact") if isinstance(cfg.policy, dict) else None
+    if artifact:
+        _print_artifact(Path(artifact), {m.name for m in cfg.models.values() if m.available})
+
+
+def _print_artifact(directory: Path, available: set[str]) -> None:
+    """What the trained router behind the policy is: kind, data, knob, metrics, and which of its models serve."""
+    card_path = directory / "card.json"
+    if not card_path.exists():
+        console.print(f"[red]artifact {directory}: no card.json[/red]")
+        return
+    card = json.loads(card_path.read_text())
+    data = card.get("data") or {}
+    knob = card.get("knob") or {}
+    console.print(f"artifact: {directory} — {card.get('policy')} trained {card.get('created', '?')} on "
+                  f"{data.get('rows', '?')} rows of {data.get('source', '?')}; knob {knob.get('name', '?')}="
+                  f"{knob.get('value', '?')}")
+    metrics = {k: round(v, 4) if isinstance(v, float) else v for k, v in (card.get("metrics") or {}).items()}
+    if metrics:
+        console.print(f"  metrics: {json.dumps(metrics)}")
+    names = [str(m["name"] if isinstance(m, dict) else m) for m in card.get("models") or []]
+    serving = [n for n in names if n in available]
+    console.print(f"  trained models configured and available: {len(serving)}/{len(names)}"
+                  + (f" ({', '.join(serving)})" if serving else " — the router will rank none of them"))
 
 
 @app.command()

@@ -1,6 +1,8 @@
 """The load generator: C keep-alive HTTP/1.1 connections on raw asyncio sockets (uvloop when present),
-each sending the same pre-encoded request back to back. One process, no HTTP library, no JSON parsing on
+each sending a pre-encoded request back to back. One process, no HTTP library, no JSON parsing on
 the hot path, so on 2 cores it costs tens of microseconds per request and does not distort the result.
+If the body contains the marker @@@@@@@@ (eight @), every request replaces it with its own zero-padded
+number, so no two prompts are equal and no cache on the path (ours or anyone's) answers from memory.
 
 Run: python -m eval.bench.loadgen --url http://127.0.0.1:8000/v1/chat/completions --body-file body.json \
          --concurrency 10 --requests 500 [--warmup 50] [--duration 60] [--header 'authorization: Bearer x']
@@ -11,12 +13,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
+import random
 import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+MARKER = b"@" * 8
 
 
 @dataclass
@@ -79,9 +85,24 @@ def body_ok(body: bytes, stream: bool) -> bool:
     return b'"choices"' in body
 
 
+class Requests:
+    """The request bytes, numbered when the body carries the marker (same length, so content-length holds)."""
+
+    def __init__(self, request: bytes) -> None:
+        head, found, tail = request.partition(MARKER)
+        self.parts = (head, tail) if found else None
+        self.request = request
+        self.counter = itertools.count(random.randrange(10**8))  # runs do not repeat each other's numbers
+
+    def next(self) -> bytes:
+        if self.parts is None:
+            return self.request
+        return b"%s%08d%s" % (self.parts[0], next(self.counter) % 10**8, self.parts[1])
+
+
 class Worker:
-    def __init__(self, host: str, port: int, request: bytes, stream: bool, timeout: float) -> None:
-        self.host, self.port, self.request, self.stream, self.timeout = host, port, request, stream, timeout
+    def __init__(self, host: str, port: int, requests: Requests, stream: bool, timeout: float) -> None:
+        self.host, self.port, self.requests, self.stream, self.timeout = host, port, requests, stream, timeout
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -99,7 +120,7 @@ class Worker:
             if self.writer is None:
                 await self._connect()
             assert self.reader is not None and self.writer is not None
-            self.writer.write(self.request)
+            self.writer.write(self.requests.next())
             status, ttfb, body, keep_alive = await asyncio.wait_for(read_response(self.reader, start), self.timeout)
         except asyncio.TimeoutError:
             self._drop()
@@ -130,7 +151,8 @@ async def run(url: str, body: bytes, concurrency: int, requests: int, warmup: in
               headers: list[str], timeout: float) -> dict[str, Any]:
     host, port, request = build_request(url, body, headers)
     stream = bool(json.loads(body).get("stream"))
-    workers = [Worker(host, port, request, stream, timeout) for _ in range(concurrency)]
+    numbered = Requests(request)
+    workers = [Worker(host, port, numbered, stream, timeout) for _ in range(concurrency)]
     warm = iter(range(warmup))
 
     async def warm_one(worker: Worker) -> None:

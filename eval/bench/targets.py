@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from eval.bench.procs import Proc, free_port
+from policies.artifact import read_card
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH_VENV = Path.home() / ".cache" / "duet" / "bench-venv"
@@ -54,7 +55,9 @@ def duet_config(work: Path, name: str, upstream_base: str, full: bool, full_poli
              "tier": "cloud", "price": {"input": 0.15, "output": 0.6}, "context_window": 128000}
     raw: dict[str, Any] = {"log": {"path": str(work / f"{name}.db"), "content": False}}
     if full:
-        raw["models"] = [model, {**model, "name": "bench-b", "price": {"input": 0.3, "output": 1.2}}]
+        names = trained_model_names(full_policy) or ["bench", "bench-b"]
+        raw["models"] = [{**model, "name": names[0]},
+                         {**model, "name": names[-1], "price": {"input": 0.3, "output": 1.2}}]
         raw["policy"] = full_policy
         raw["privacy"] = {"enabled": True, "default_mode": "redact"}
     else:
@@ -67,6 +70,17 @@ def duet_config(work: Path, name: str, upstream_base: str, full: bool, full_poli
     path = work / f"{name}.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return path
+
+
+def trained_model_names(policy: dict[str, Any]) -> list[str]:
+    """A trained router ranks only models it was trained on: name the two bench models after the artifact's
+    first and last models, so the router really scores them (with unknown names it would skip its work)."""
+    artifact = policy.get("artifact")
+    if not artifact:
+        return []
+    models = read_card(artifact).get("models") or []
+    names = [str(m["name"] if isinstance(m, dict) else m) for m in models]
+    return names[:1] + names[-1:] if len(names) >= 2 else []
 
 
 def start_duet(work: Path, name: str, upstream_base: str, cpu: int | None, full: bool,

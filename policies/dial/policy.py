@@ -41,6 +41,7 @@ class ActionScores:
 
 class DialRouterPolicy(Policy):
     name = "dialrouter"
+    blocking = True  # a torch forward pass, and text features embed the dialogue
 
     def __init__(self, network: netlib.PolicyValueNet, index: ActionValueIndex | None, card: dict[str, Any],
                  featurizer: Featurizer | None = None) -> None:

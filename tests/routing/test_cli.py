@@ -61,6 +61,23 @@ def test_train_router_writes_a_loadable_artifact(tmp_path, monkeypatch):
     assert bad.exit_code == 2
 
 
+def test_duet_models_shows_the_artifact_behind_the_policy(tmp_path, monkeypatch):
+    from tests.servers import write_config
+
+    monkeypatch.setenv("DUET_HOME", str(tmp_path))
+    data = write_scores_json(tmp_path / "s.json")
+    out = tmp_path / "art"
+    assert CliRunner().invoke(app, ["train", "router", "--policy", "knn", "--data", str(data),
+                                    "--out", str(out)]).exit_code == 0
+    upstream = {"model": "openai/x", "api_base": "http://127.0.0.1:9/v1", "api_key": "sk-x", "tier": "cloud"}
+    config = write_config(tmp_path / "c.yaml", [{"name": "big", **upstream}, {"name": "other", **upstream}],
+                          policy={"artifact": str(out)})
+    shown = CliRunner().invoke(app, ["models", "--config", str(config)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert f"artifact: {out}" in shown.output and "knn trained" in shown.output and "60 rows" in shown.output
+    assert "configured and available: 1/2 (big)" in shown.output
+
+
 def test_train_router_from_the_request_log_joined_with_feedback(tmp_path, monkeypatch):
     from router.logstore import LogStore
 
