@@ -105,7 +105,10 @@ class LearnedPolicy(Policy):
 
     def decide_on(self, request: RouteRequest, models: list[ModelCard], x: np.ndarray) -> Decision:
         """The decision once the query is embedded (`x`: one vector)."""
-        pred = self.predict(x[None, :])[0]
+        from policies.threads import single_thread
+
+        with single_thread():  # one query: thread pools only add hand-offs (see policies.threads)
+            pred = self.predict(x[None, :])[0]
         return self.rank(pred, models, self.lam, self.utilities(pred[None, :], self.lam)[0])
 
     def rank(self, pred: np.ndarray, models: list[ModelCard], knob: float, utility: np.ndarray) -> Decision:

@@ -206,7 +206,8 @@ class RAGRouterPolicy(LearnedPolicy):
     def decide_on(self, request: RouteRequest, models: list[ModelCard], x: np.ndarray) -> Decision:
         documents = list(request.documents) or marked_documents(request.messages)
         docs, mask = self._docs([documents], 1)
-        pred = self.predict_docs(x[None, :], docs, mask)[0]
+        with single_thread():
+            pred = self.predict_docs(x[None, :], docs, mask)[0]
         # Rank: the threshold choice first, then the rest by probability.
         first = int(self.choose(pred[None, :], self.lam)[0])
         utility = pred.copy()

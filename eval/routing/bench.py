@@ -41,19 +41,21 @@ CHAT_PROMPTS = [
 ]
 
 
-def decision_latency(artifact_dir: Path, repeats: int = 25) -> dict[str, float]:
-    """Routing decision time at batch 1 (embedding included), after one warm-up call."""
+def decision_latency(artifact_dir: Path, repeats: int = 25, **overrides: Any) -> dict[str, float]:
+    """Routing decision time at batch 1 (embedding included), after one warm-up call. Every prompt is new
+    to the process (the encoder remembers recent queries, which would otherwise answer from memory)."""
     from policies.artifact import load_policy
     from policies.base import ModelCard, RouteRequest
 
-    policy = load_policy(artifact_dir)
+    policy = load_policy(artifact_dir, **overrides)
+    tag = f"{artifact_dir.name} {sorted(overrides.items())}"
     cards = [ModelCard(m, "cloud") for m in policy.models]
     policy.decide(RouteRequest([{"role": "user", "content": "warm up"}]), cards)
     times = []
     for i in range(repeats):
         for prompt in CHAT_PROMPTS:
             start = time.perf_counter()
-            policy.decide(RouteRequest([{"role": "user", "content": f"{prompt} ({i})"}]), cards)
+            policy.decide(RouteRequest([{"role": "user", "content": f"{prompt} ({tag} {i})"}]), cards)
             times.append((time.perf_counter() - start) * 1000)
     times.sort()
     return {"p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * (len(times) - 1))], "n": len(times)}
@@ -102,11 +104,12 @@ def measure_latency(data: Path, out: Path, seed: int, repeats: int) -> dict[str,
     from eval.routing.train import train_policy
 
     latency = {}
-    for policy in ("knn", "mlp", "ragrouter"):
+    for policy in ("knn", "mlp", "ensemble", "ragrouter"):
         art = out / "artifacts" / f"gsm8k-{policy}"
         train_policy(policy, art, data=data / DATASETS["gsm8k"]["train"], seed=seed, log=lambda s: None)
-        latency[policy] = decision_latency(art, repeats)
-        print(f"  {policy}: p50 {latency[policy]['p50_ms']:.1f} ms, p95 {latency[policy]['p95_ms']:.1f} ms", flush=True)
+        for key, overrides in ((policy, {}), (f"{policy} (fp32 queries)", {"quantized_queries": False})):
+            latency[key] = decision_latency(art, repeats, **overrides)
+            print(f"  {key}: p50 {latency[key]['p50_ms']:.1f} ms, p95 {latency[key]['p95_ms']:.1f} ms", flush=True)
     latency["load_avg"] = os.getloadavg()
     (out / "latency.json").write_text(json.dumps(latency, indent=1))
     return latency
