@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from typing import Any
 
 import torch
 
-_LOCK = threading.RLock()
-
-
+_LOCK = threading.Lock()
+_users = 0  # callers inside single_thread(), any thread
+_restore: tuple[int, Any] = (1, None)
 _BLAS: list[Any] = []
 
 
@@ -34,14 +34,24 @@ def _blas() -> Any:
 
 @contextmanager
 def single_thread() -> Iterator[None]:
-    """Thread counts are process-wide: the lock keeps concurrent users from restoring them wrongly."""
-    with _LOCK, ExitStack() as stack:
-        pools = _blas()
-        if pools.lib_controllers:
-            stack.enter_context(pools.limit(limits=1))
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(before)
+    """Thread counts are process-wide: the first caller in sets them to 1, the last one out restores them.
+    The lock covers only that bookkeeping, so a long batch in one thread never blocks a short call in another
+    (the gateway's event loop predicts while the embedding thread computes)."""
+    global _users, _restore
+    with _LOCK:
+        if _users == 0:
+            pools = _blas()
+            limiter = pools.limit(limits=1) if pools.lib_controllers else None
+            _restore = (torch.get_num_threads(), limiter)
+            torch.set_num_threads(1)
+        _users += 1
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _users -= 1
+            if _users == 0:
+                threads, limiter = _restore
+                torch.set_num_threads(threads)
+                if limiter is not None:
+                    limiter.restore_original_limits()
