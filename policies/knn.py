@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
 
 from policies.learned import LearnedPolicy, validation_split
 from policies.table import RoutingTable
@@ -33,7 +34,8 @@ class KNNPolicy(LearnedPolicy):
         return metrics
 
     def _predict(self, q: np.ndarray, k: int) -> np.ndarray:
-        sims = q @ self.x.T
+        # torch, not numpy: under policies.threads.single_thread() it stays on the calling thread
+        sims = (torch.from_numpy(np.ascontiguousarray(q, np.float32)) @ torch.from_numpy(self.x).T).numpy()
         k = min(k, self.x.shape[0])
         top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         return self.y[top].mean(axis=1)
