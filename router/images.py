@@ -43,6 +43,7 @@ from router.config import ConfigError, DuetConfig, _expand, _resolve_secret
 from router.dispatch import error_kind
 from router.errors import DuetError, InvalidRequest, ModelNotFound, NoModelAvailable, UpstreamError
 from router.logstore import LogStore
+from router.privacy_stage import PrivacyStage
 
 log = logging.getLogger("duet.images")
 
@@ -182,6 +183,7 @@ class ImageRequest:
     size: str | None = None
     response_format: str = "b64_json"
     user: str | None = None
+    privacy: str | None = None  # extra_body.duet.privacy, as for chat
 
 
 def parse_image_request(body: Any) -> ImageRequest:
@@ -205,16 +207,23 @@ def parse_image_request(body: Any) -> ImageRequest:
     if fmt not in ("b64_json", "url"):
         raise InvalidRequest("'response_format' must be 'b64_json' or 'url'", param="response_format")
     user = body.get("user")
+    duet = body.get("duet") if isinstance(body.get("duet"), dict) else {}
+    privacy = duet.get("privacy")
+    if privacy is not None and not isinstance(privacy, str):
+        raise InvalidRequest("'duet.privacy' must be a string", param="duet.privacy")
     return ImageRequest(prompt=prompt, model=model, n=n, size=size, response_format=fmt,
-                        user=str(user)[:256] if user is not None else None)
+                        user=str(user)[:256] if user is not None else None, privacy=privacy)
 
 
 class ImageRouter:
     """Decides edge or cloud per prompt within the budget, calls the backend, logs one row."""
 
-    def __init__(self, config: DuetConfig, store: LogStore) -> None:
+    def __init__(self, config: DuetConfig, store: LogStore, privacy: PrivacyStage | None = None) -> None:
         self.config = config
         self.images = parse_images_config(config)
+        # The chat pipeline's privacy stage (same detector, modes and session vaults) clears what a cloud
+        # image model may see of a prompt; edge backends get the prompt as sent.
+        self.privacy = privacy or PrivacyStage(config)
         self.store = store
         self.budget = CloudBudget(self.images.budget) if self.images else None
         self._predictor = None
@@ -270,14 +279,20 @@ class ImageRouter:
             request = parse_image_request(body)
             row.update(requested_model=request.model, session_id=request.user)
             extra.update(n=request.n, size=request.size)
-            order, cloud_granted = await self._decide(request, extra)
+            cloud_prompt, extra["privacy"], restore = await self.privacy.clear_prompt(
+                request.prompt, request.privacy, request.user)
+            order, cloud_granted = await self._decide(request, extra, cloud_allowed=cloud_prompt is not None)
             row["reason"] = extra.get("reason")
             items, spec = None, None
             for spec in order:
                 t0 = time.perf_counter()
                 try:
-                    items = await call_backend(spec, request.prompt, request.n, request.size,
-                                               request.response_format)
+                    cloud = spec.tier == "cloud"
+                    items = await call_backend(spec, cloud_prompt if cloud else request.prompt, request.n,
+                                               request.size, request.response_format)
+                    if cloud and restore is not None:  # a cloud model's revised prompt quotes placeholders
+                        items = [{**it, "revised_prompt": restore(it["revised_prompt"])}
+                                 if isinstance(it.get("revised_prompt"), str) else it for it in items]
                     attempts.append({"model": spec.name, "tier": spec.tier, "outcome": "ok",
                                      "ms": round((time.perf_counter() - t0) * 1000, 1)})
                     break
@@ -315,10 +330,17 @@ class ImageRouter:
                 row["prompt"] = request.prompt
             self.store.record(row)
 
-    async def _decide(self, request: ImageRequest, extra: dict[str, Any]) -> tuple[list[ImageBackendSpec], bool]:
+    async def _decide(self, request: ImageRequest, extra: dict[str, Any],
+                      cloud_allowed: bool = True) -> tuple[list[ImageBackendSpec], bool]:
         """Backends in the order to try, and whether a cloud slot was taken from the budget."""
         assert self.images is not None and self.budget is not None
         edge, cloud = self.images.tier("edge"), self.images.tier("cloud")
+        if not cloud_allowed:  # private data the cloud may not see (route_local, or the detector failed)
+            if edge is None:
+                raise NoModelAvailable("the prompt holds private data that may not leave this machine, and no "
+                                       "edge image backend is available")
+            extra["reason"] = "private data kept at the edge"
+            return [edge], False
         if request.model != "auto":
             spec = self.images.backends.get(request.model)
             if spec is None:
@@ -383,10 +405,14 @@ class ImageRouter:
             out_dir.mkdir(parents=True, exist_ok=True)
         gate = asyncio.Semaphore(concurrency)
 
-        async def one(i: int, prompt: str) -> LabelledPrompt:
+        async def one(i: int, prompt: str) -> LabelledPrompt | None:
+            cloud_prompt, _, _ = await self.privacy.clear_prompt(prompt)
+            if cloud_prompt is None:
+                log.warning("label-images: prompt %d holds private data the cloud may not see; skipped", i)
+                return None
             async with gate:
                 e_items, c_items = await asyncio.gather(call_backend(edge, prompt, 1, size, "b64_json"),
-                                                        call_backend(cloud, prompt, 1, size, "b64_json"))
+                                                        call_backend(cloud, cloud_prompt, 1, size, "b64_json"))
             images = [decode_image(e_items[0]), decode_image(c_items[0])]
             scores = await asyncio.to_thread(scorer.score, images, [prompt, prompt])
             paths: list[str | None] = [None, None]
@@ -398,7 +424,8 @@ class ImageRouter:
             return LabelledPrompt(prompt, scorer.names, [round(float(x), 6) for x in scores[0]],
                                   [round(float(x), 6) for x in scores[1]], paths[0], paths[1])
 
-        return list(await asyncio.gather(*(one(i, p) for i, p in enumerate(prompts))))
+        labelled = await asyncio.gather(*(one(i, p) for i, p in enumerate(prompts)))
+        return [row for row in labelled if row is not None]
 
 
 class BudgetExhausted(DuetError):

@@ -31,8 +31,9 @@ class Pipeline:
     def __init__(self, config: DuetConfig, store: LogStore, dispatcher: Dispatcher) -> None:
         self.config = config
         self.dispatcher = dispatcher
+        self.privacy = PrivacyStage(config)  # also clears image prompts (router.images)
         self.stages: list[Stage] = [
-            PrivacyStage(config),
+            self.privacy,
             RouteStage(config, store),
             ExposeStage(config),
         ]

@@ -20,7 +20,7 @@ from privacy.redactor import Redaction, Redactor
 from privacy.spans import CATEGORIES
 from privacy.vault import Vault, VaultStore
 from router.config import ConfigError, DuetConfig
-from router.context import RequestContext
+from router.context import DuetOptions, RequestContext
 from router.errors import InvalidRequest, PrivacyBlocked
 from router.validate import AUTO
 
@@ -75,6 +75,20 @@ class PrivacyStage:
         return any(m.tier == "cloud" for m in self.config.available())
 
     async def __call__(self, ctx: RequestContext) -> None:
+        await self.check(ctx, has_cloud=self._has_cloud())
+
+    async def clear_prompt(self, prompt: str, requested: str | None = None,
+                           session_id: str | None = None) -> tuple[str | None, dict[str, Any], Any]:
+        """What a cloud-tier image model may see of a prompt: the redacted prompt, or None when the cloud
+        may not see it at all (route_local, or the detector failed: fail closed). Raises PrivacyBlocked
+        for `block`. Also returns the report (no raw values) and the restore function (or None)."""
+        ctx = RequestContext(messages=[{"role": "user", "content": prompt}],
+                             options=DuetOptions(privacy=requested, session_id=session_id))
+        await self.check(ctx, has_cloud=True)
+        cloud = ctx.messages_by_tier.get("cloud")
+        return (cloud[0]["content"] if cloud else None), ctx.privacy, ctx.restore_text
+
+    async def check(self, ctx: RequestContext, has_cloud: bool) -> None:
         requested = ctx.options.privacy
         if requested is not None and requested not in REQUEST_MODES:
             raise InvalidRequest(f"duet.privacy must be one of {REQUEST_MODES}", param="duet.privacy")
@@ -85,7 +99,7 @@ class PrivacyStage:
             return
         if requested == "off":
             raise InvalidRequest("this gateway does not allow turning privacy off per request", param="duet.privacy")
-        if not self._has_cloud() or ctx.options.local_only:
+        if not has_cloud or ctx.options.local_only:
             ctx.privacy = {"status": "local_only", "reason": "no cloud-tier model may serve this request"}
             return
         vault = self.vaults.get(ctx.options.session_id)

@@ -71,7 +71,7 @@ class Router:
         if getattr(self, "_images", None) is None:
             from router.images import ImageRouter
 
-            self._images = ImageRouter(self.config, self.store)
+            self._images = ImageRouter(self.config, self.store, self.pipeline.privacy)
         return self._images
 
     async def agenerate_image(self, prompt: str, model: str = "auto", **params: Any) -> Any:
