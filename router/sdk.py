@@ -87,10 +87,17 @@ class Router:
         return self.store.feedback(request_id, score, source, comment)
 
     def models(self) -> list[dict[str, Any]]:
-        return [{"name": m.name, "model": m.model, "tier": m.tier, "available": m.available,
+        """Chat models, then image backends (tier edge or cloud, capability "image")."""
+        from router.images import parse_images_config
+
+        chat = [{"name": m.name, "model": m.model, "tier": m.tier, "available": m.available,
                  "unavailable_reason": m.unavailable, "input_price": m.input_price,
                  "output_price": m.output_price, "context_window": m.context_window,
                  "capabilities": list(m.capabilities)} for m in self.config.models.values()]
+        images = parse_images_config(self.config)
+        return chat + [{"name": b.name, "model": b.model, "tier": b.tier, "available": not b.unavailable,
+                        "unavailable_reason": b.unavailable, "cost_per_image": b.cost_per_image,
+                        "capabilities": ["image"]} for b in (images.backends.values() if images else [])]
 
     def close(self) -> None:
         self.store.close()

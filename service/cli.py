@@ -91,8 +91,9 @@ def chat(config: Optional[Path] = ConfigOption, model: str = typer.Option("auto"
 
 @app.command()
 def models(config: Optional[Path] = ConfigOption) -> None:
-    """List configured models, their tier, prices and availability, and the active policy."""
+    """List configured models (and image backends), their tier, prices and availability, and the active policy."""
     from router.config import load_config
+    from router.images import parse_images_config
 
     cfg = load_config(config)
     table = Table("name", "litellm model", "tier", "$/1M in", "$/1M out", "context", "status")
@@ -101,6 +102,13 @@ def models(config: Optional[Path] = ConfigOption) -> None:
         table.add_row(m.name, m.model, m.tier, f"{m.input_price:g}", f"{m.output_price:g}",
                       str(m.context_window), status)
     console.print(table)
+    images = parse_images_config(cfg)
+    if images:
+        backends = Table("image backend", "model", "tier", "$/image", "status")
+        for b in images.backends.values():
+            status = "[green]available[/green]" if not b.unavailable else f"[red]unavailable[/red]: {b.unavailable}"
+            backends.add_row(b.name, b.model, b.tier, f"{b.cost_per_image:g}", status)
+        console.print(backends)
     console.print(f"policy: {json.dumps(cfg.policy)}")
     artifact = (cfg.policy or {}).get("artifact") if isinstance(cfg.policy, dict) else None
     if artifact:

@@ -159,3 +159,11 @@ def test_sdk_generate_image_spend_budget_and_fallback(setup, tmp_path):
     relabelled = read_rows(tmp_path / "relabel.jsonl")
     assert {r.prompt for r in relabelled[:5]} == {"a cat", "a teacup", "a red apple", "a forest path", "a vintage car"}
     assert relabelled[-1].prompt == "a pianist's hands on the keys"
+
+
+def test_models_lists_the_image_backends(gateway):
+    data = httpx.get(gateway.url + "/v1/models", timeout=30).json()["data"]
+    images = {m["id"]: m["duet"] for m in data if "image" in m["duet"].get("capabilities", [])}
+    assert set(images) == {"edge-gen", "cloud-gen"}
+    assert images["cloud-gen"]["tier"] == "cloud" and images["cloud-gen"]["cost_per_image"] == 0.04
+    assert images["edge-gen"]["tier"] == "edge" and images["edge-gen"]["available"]
