@@ -22,7 +22,7 @@ class BestSinglePolicy(LearnedPolicy):
         self.quality = np.zeros(0)
 
     def fit_predictor(self, x: np.ndarray, y: np.ndarray, table: RoutingTable) -> dict[str, float]:
-        self.quality = y.mean(axis=0).astype(np.float64)
+        self.quality = np.nanmean(y, axis=0).astype(np.float64)
         return {}
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -57,7 +57,7 @@ class RandomPolicy(LearnedPolicy):
         self.quality = np.zeros(0)
 
     def fit_predictor(self, x: np.ndarray, y: np.ndarray, table: RoutingTable) -> dict[str, float]:
-        self.quality = y.mean(axis=0).astype(np.float64)
+        self.quality = np.nanmean(y, axis=0).astype(np.float64)
         self.hull = hull_models(self.costs, self.quality)
         return {}
 

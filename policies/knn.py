@@ -25,7 +25,7 @@ class KNNPolicy(LearnedPolicy):
         if self.k is None:  # pick k on a validation split: lowest squared error of predicted quality
             tr, va = validation_split(len(x), self.seed)
             self.x, self.y = x[tr], y[tr]
-            errors = {k: float(((self._predict(x[va], k) - y[va]) ** 2).mean())
+            errors = {k: float(np.nanmean((self._predict(x[va], k) - y[va]) ** 2))
                       for k in (5, 10, 20, 40, 80) if k <= len(tr)}
             self.k = min(errors, key=errors.get) if errors else 1
             metrics["val_mse"] = errors.get(self.k, float("nan"))
@@ -38,7 +38,12 @@ class KNNPolicy(LearnedPolicy):
         sims = (torch.from_numpy(np.ascontiguousarray(q, np.float32)) @ torch.from_numpy(self.x).T).numpy()
         k = min(k, self.x.shape[0])
         top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        return self.y[top].mean(axis=1)
+        neighbours = self.y[top]  # (n, k, m); NaN where a neighbour never tried the model
+        if not np.isnan(neighbours).any():
+            return neighbours.mean(axis=1)
+        tried = (~np.isnan(neighbours)).sum(axis=1)
+        mean = np.where(tried > 0, np.nansum(neighbours, axis=1) / np.maximum(tried, 1), np.nan)
+        return np.where(np.isnan(mean), np.nanmean(self.y, axis=0), mean)  # no neighbour tried it: model mean
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self._predict(np.asarray(x, np.float32), int(self.k or 1))

@@ -15,7 +15,7 @@ from torch import nn
 
 from policies.learned import LearnedPolicy
 from policies.table import RoutingTable
-from policies.torch_fit import load_state_arrays, state_arrays, train_module
+from policies.torch_fit import load_state_arrays, masked_bce, state_arrays, train_module
 
 
 class _MF(nn.Module):
@@ -29,9 +29,6 @@ class _MF(nn.Module):
         return self.project(x) @ self.model_vecs.T + self.bias
 
 
-def _bce(module: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    return nn.functional.binary_cross_entropy_with_logits(module(x), y)
-
 
 class MFPolicy(LearnedPolicy):
     name = "mf"
@@ -44,7 +41,7 @@ class MFPolicy(LearnedPolicy):
     def fit_predictor(self, x: np.ndarray, y: np.ndarray, table: RoutingTable) -> dict[str, float]:
         torch.manual_seed(self.seed)
         self.net = _MF(x.shape[1], y.shape[1], self.factors)
-        return train_module(self.net, x, y, _bce, seed=self.seed, weight_decay=1e-3)
+        return train_module(self.net, x, y, masked_bce, seed=self.seed, weight_decay=1e-3)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         assert self.net is not None, "fit or load the policy first"

@@ -10,11 +10,8 @@ from torch import nn
 
 from policies.learned import LearnedPolicy
 from policies.table import RoutingTable
-from policies.torch_fit import load_state_arrays, state_arrays, train_module
+from policies.torch_fit import load_state_arrays, masked_bce, state_arrays, train_module
 
-
-def _bce(module: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    return nn.functional.binary_cross_entropy_with_logits(module(x), y)
 
 
 class MLPPolicy(LearnedPolicy):
@@ -34,7 +31,7 @@ class MLPPolicy(LearnedPolicy):
     def fit_predictor(self, x: np.ndarray, y: np.ndarray, table: RoutingTable) -> dict[str, float]:
         torch.manual_seed(self.seed)
         self.net = self._build(x.shape[1], y.shape[1])
-        return train_module(self.net, x, y, _bce, seed=self.seed)
+        return train_module(self.net, x, y, masked_bce, seed=self.seed)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         assert self.net is not None, "fit or load the policy first"

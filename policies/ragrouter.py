@@ -113,6 +113,8 @@ class RAGRouterPolicy(LearnedPolicy):
     # ---- training -----------------------------------------------------------------------------
     def fit_predictor(self, x: np.ndarray, y: np.ndarray, table: RoutingTable) -> dict[str, float]:
         self.dim = x.shape[1]
+        # Its contrastive loss needs every model's outcome: an untried cell (NaN) takes the model's mean.
+        y = np.where(np.isnan(y), np.nanmean(y, axis=0, keepdims=True), y).astype(np.float32)
         docs, mask = self._docs(table.documents, len(x))
         with single_thread():
             return self._train(x, y, docs, mask, table)

@@ -15,7 +15,7 @@ import numpy as np
 class RoutingTable:
     queries: list[str]
     models: list[str]
-    scores: np.ndarray  # (n, m) quality of model j on query i, in [0, 1]
+    scores: np.ndarray  # (n, m) quality of model j on query i, in [0, 1]; NaN: never tried
     costs: np.ndarray  # (n, m) USD to answer query i with model j
     responses: list[list[str]] | None = None  # (n, m) answers, when the source has them
     documents: list[list[str]] | None = None  # retrieved documents per query (RAG)
@@ -49,7 +49,8 @@ class RoutingTable:
         return self.subset(np.sort(order[n_test:])), self.subset(np.sort(order[:n_test]))
 
     def mean_quality(self) -> np.ndarray:
-        return self.scores.mean(axis=0)
+        """Per model, over the queries it was tried on (NaN marks an untried cell)."""
+        return np.nanmean(self.scores, axis=0)
 
     def mean_cost(self) -> np.ndarray:
         return self.costs.mean(axis=0)

@@ -55,6 +55,16 @@ def _train(module: nn.Module, x: np.ndarray, y: np.ndarray, loss_fn: Callable[..
     return {"val_loss": best, "epochs": float(epoch + 1)}
 
 
+def masked_bce(module: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """BCE over the known outcomes only: a NaN target (a model never tried on that prompt, as in rows built
+    from the request log) contributes nothing, rather than a guessed value."""
+    logits = module(x)
+    known = ~torch.isnan(y)
+    if not bool(known.any()):
+        return logits.sum() * 0.0
+    return nn.functional.binary_cross_entropy_with_logits(logits[known], y[known])
+
+
 def state_arrays(module: nn.Module) -> dict[str, np.ndarray]:
     return {k: v.detach().cpu().numpy() for k, v in module.state_dict().items()}
 

@@ -20,7 +20,10 @@ from policies.text import routing_text
 
 
 def table_from_logs(db_path: str | Path) -> RoutingTable:
-    """One row per distinct prompt with feedback; a model never tried on a prompt gets that model's mean score.
+    """One row per distinct prompt with feedback. A model never tried on a prompt has no score there (NaN):
+    the MLP and MF losses skip that cell, kNN averages the neighbours that tried it, RAGRouter (whose
+    contrastive loss needs every outcome) and the baselines use the model's mean. Costs of untried cells are
+    the model's mean cost (the knob needs a price for every model).
 
     Needs content logging (`log: {content: true}`): without the prompt text there is nothing to embed.
     """
@@ -44,16 +47,16 @@ def table_from_logs(db_path: str | Path) -> RoutingTable:
         if users:
             by_prompt[users[-1]][r["model"]].append((float(r["feedback_score"]), float(r.get("cost_usd") or 0.0)))
     models = sorted({m for per in by_prompt.values() for m in per})
-    mean_score = {m: np.mean([s for per in by_prompt.values() for s, _ in per.get(m, [])]) for m in models}
     mean_cost = {m: np.mean([c for per in by_prompt.values() for _, c in per.get(m, [])]) for m in models}
     queries, scores, costs = [], [], []
     for prompt, per in by_prompt.items():
         queries.append(routing_text(prompt))
-        scores.append([np.mean([s for s, _ in per[m]]) if m in per else mean_score[m] for m in models])
+        scores.append([np.mean([s for s, _ in per[m]]) if m in per else np.nan for m in models])
         costs.append([np.mean([c for _, c in per[m]]) if m in per else mean_cost[m] for m in models])
     return RoutingTable(queries, models, np.array(scores), np.array(costs),
                         notes={"source": str(db_path), "format": "logs",
-                               "costs": "cost_usd logged per request; missing cells imputed by model means"})
+                               "costs": "cost_usd logged per request; untried cells: model mean cost",
+                               "scores": "feedback; untried cells NaN (skipped by the MLP/MF loss)"})
 
 
 def train_policy(name: str, out: str | Path, data: str | Path | None = None, fmt: str | None = None,
@@ -78,7 +81,8 @@ def train_policy(name: str, out: str | Path, data: str | Path | None = None, fmt
     metrics = {k: float(v) for k, v in metrics.items()}
     metrics["fit_seconds"] = round(time.perf_counter() - start, 2)
     data_info = {"source": str(from_logs or data), "format": table.notes.get("format"), "rows": len(table),
-                 "costs": table.notes.get("costs"), "seed": seed}
+                 "costs": table.notes.get("costs"), "seed": seed,
+                 **({"scores": table.notes["scores"]} if "scores" in table.notes else {})}
     save_policy(policy, out, data=data_info, metrics=metrics)
     return read_card(out)
 

@@ -104,3 +104,47 @@ def test_train_router_from_the_request_log_joined_with_feedback(tmp_path, monkey
     assert card["data"]["rows"] == 20 and card["data"]["format"] == "logs" and card["models"] == ["big", "small"]
     policy = build_policy({"artifact": str(out)})
     assert policy.costs[0] > policy.costs[1]  # costs come from the log: big is dearer
+
+
+def test_from_logs_rows_where_a_model_was_never_tried_are_masked_not_guessed(tmp_path, monkeypatch):
+    """The big model was tried on every space prompt but only two cooking ones: its untried cells stay NaN
+    (no guessed score), every router trains and predicts finite values, and routing still sends cooking to
+    the small model and space to the big one."""
+    import numpy as np
+
+    from policies.base import ModelCard, RouteRequest
+    from router.logstore import LogStore
+
+    monkeypatch.setenv("DUET_HOME", str(tmp_path))
+    table = two_topic_table(12)
+    store = LogStore(tmp_path / "duet.db")
+    n, topic_a_tried = 0, 0
+    for q, scores, costs in zip(table.queries, table.scores, table.costs):
+        small_is_enough = scores[0] >= scores[1]  # models are [small, big]
+        for model, score, cost in zip(table.models, scores, costs):
+            if model == "big" and small_is_enough:
+                if topic_a_tried >= 2:
+                    continue  # big never tried on the rest of the cooking prompts
+                topic_a_tried += 1
+            n += 1
+            store.record({"id": f"r{n}", "ts": float(n), "model": model, "outcome": "ok", "cost_usd": float(cost),
+                          "prompt": json.dumps([{"role": "user", "content": q}])})
+            store.flush()
+            store.feedback(f"r{n}", float(score), "label")
+    store.close()
+    for name in ("mlp", "knn", "ensemble", "ragrouter"):
+        out = tmp_path / name
+        result = CliRunner().invoke(app, ["train", "router", "--policy", name, "--from-logs",
+                                          str(tmp_path / "duet.db"), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        card = read_card(out)
+        assert "NaN" in card["data"]["scores"] and all(np.isfinite(v) for v in card["metrics"].values())
+        policy = build_policy({"artifact": str(out)})
+        pred = policy.predict(policy.embed([table.queries[0], table.queries[-1]]))
+        assert np.isfinite(pred).all(), name
+    mlp = build_policy({"artifact": str(tmp_path / "mlp")})
+    cards = [ModelCard("big", "cloud", 10.0, 30.0), ModelCard("small", "local")]
+    decisions = {q: mlp.decide(RouteRequest([{"role": "user", "content": q}]), cards).models[0]
+                 for q in table.queries}
+    agree = np.mean([decisions[q] == ("small" if s[0] >= s[1] else "big") for q, s in zip(table.queries, table.scores)])
+    assert agree >= 0.8
