@@ -12,7 +12,7 @@ writes one log row with the predicted (and, when scoring is on, measured) scores
       clip_path: /models/clip-vit-base-patch32   # local CLIP checkpoint (for labelling / scoring)
       dimensions: default                        # or a list of {name, positive, negative}
       predictor: ~/.duet/t2i                     # output of `duet train t2i`
-      budget: {max_cloud_fraction: 0.3, max_cloud_spend: 5.0, window_seconds: 3600}
+      budget: {max_cloud_fraction: 0.3, max_cloud_spend: 5.0, window_seconds: 3600}   # ledger: memory | PATH
       threshold: null                            # explicit superiority threshold; default from the budget
       score_served: false                        # score each served image with CLIP and log it
       backends:
@@ -39,6 +39,7 @@ import httpx
 
 from policies.t2i.budget import BudgetConfig, CloudBudget, threshold_for_fraction
 from policies.t2i.dimensions import Dimension, load_dimensions
+from policies.t2i.shared_budget import SharedCloudBudget
 from router.config import ConfigError, DuetConfig, _expand, _resolve_secret
 from router.dispatch import error_kind
 from router.errors import DuetError, InvalidRequest, ModelNotFound, NoModelAvailable, UpstreamError
@@ -77,11 +78,22 @@ class ImagesConfig:
     dimensions: tuple[Dimension, ...] = ()
     predictor: str | None = None
     budget: BudgetConfig = field(default_factory=BudgetConfig)
+    ledger: str | None = None  # SQLite file shared by every process (policies/t2i/shared_budget.py); None: memory
     threshold: float | None = None
     score_served: bool = False
 
     def tier(self, tier: str) -> ImageBackendSpec | None:
         return next((b for b in self.backends.values() if b.tier == tier and b.unavailable is None), None)
+
+
+def _ledger_path(config: DuetConfig, value: Any) -> str | None:
+    """`budget.ledger`: "memory" (this process only), a path, or by default a file beside the request log,
+    so all gateway processes sharing that log also share one budget (and a restart does not reset it)."""
+    if value == "memory":
+        return None
+    if value in (None, "shared"):
+        return str(Path(config.log_path).expanduser().with_name("t2i-budget.sqlite"))
+    return str(Path(_expand(str(value))).expanduser())
 
 
 def parse_images_config(config: DuetConfig) -> ImagesConfig | None:
@@ -129,6 +141,7 @@ def parse_images_config(config: DuetConfig) -> ImagesConfig | None:
         dimensions=dimensions,
         predictor=str(Path(_expand(str(raw["predictor"]))).expanduser()) if raw.get("predictor") else None,
         budget=budget_config,
+        ledger=_ledger_path(config, budget.get("ledger")),
         threshold=float(raw["threshold"]) if raw.get("threshold") is not None else None,
         score_served=bool(raw.get("score_served", False)))
 
@@ -225,7 +238,10 @@ class ImageRouter:
         # image model may see of a prompt; edge backends get the prompt as sent.
         self.privacy = privacy or PrivacyStage(config)
         self.store = store
-        self.budget = CloudBudget(self.images.budget) if self.images else None
+        self.budget: CloudBudget | SharedCloudBudget | None = None
+        if self.images:
+            self.budget = (SharedCloudBudget(self.images.budget, self.images.ledger) if self.images.ledger
+                           else CloudBudget(self.images.budget))
         self._predictor = None
         self._scorer = None
         self._threshold: float | None = None

@@ -32,6 +32,16 @@ class BudgetConfig:
             raise ValueError("window_seconds must be > 0")
 
 
+def allows(config: BudgetConfig, requests: int, cloud: int, spend: float, cost: float) -> bool:
+    """Whether one more cloud request fits the window that already holds `requests` (`cloud` of them cloud,
+    `spend` USD), counting itself."""
+    if config.max_cloud_fraction is not None and cloud + 1 > config.max_cloud_fraction * (requests + 1) + 1e-9:
+        return False
+    if config.max_cloud_spend is not None and spend + cost > config.max_cloud_spend + 1e-12:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class LedgerEntry:
     at: float
@@ -61,14 +71,7 @@ class CloudBudget:
                 self._spend -= old.cost
 
     def _allows(self, cost: float) -> bool:
-        total = len(self._entries) + 1  # this request included
-        if self.config.max_cloud_fraction is not None:
-            if self._cloud + 1 > self.config.max_cloud_fraction * total + 1e-9:
-                return False
-        if self.config.max_cloud_spend is not None:
-            if self._spend + cost > self.config.max_cloud_spend + 1e-12:
-                return False
-        return True
+        return allows(self.config, len(self._entries), self._cloud, self._spend, cost)
 
     def admit(self, want_cloud: bool, cost: float = 0.0) -> bool:
         """Record one request; return True when it may go to the cloud (only if it wants to)."""

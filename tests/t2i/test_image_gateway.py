@@ -140,7 +140,11 @@ def test_sdk_generate_image_spend_budget_and_fallback(setup, tmp_path):
         assert tiers.count("cloud") == 2 and tiers.count("edge") == 3  # $0.08 / $0.04 per image
         assert router.images.budget.snapshot()["spend"] == pytest.approx(0.08)
 
-        router.images.budget = type(router.images.budget)(router.images.budget.config)  # a fresh window
+        from policies.t2i.shared_budget import SharedCloudBudget
+
+        assert isinstance(router.images.budget, SharedCloudBudget)  # by default shared beside the log
+        assert router.images.budget.path == tmp_path / "t2i-budget.sqlite"
+        router.images.budget = SharedCloudBudget(router.images.budget.config, tmp_path / "fresh.sqlite")  # a fresh window
         setup["cloud"].mode = "error500"
         result = router.generate_image("a pianist's hands on the keys")
         assert result.model_extra["duet"]["tier"] == "edge"  # fell back to the edge
