@@ -24,6 +24,7 @@ from policies.t2i.predictor import train_predictor
 from router import Router
 from router.logstore import LogStore
 from tests.servers import Gateway, write_config
+from tests.test_gateway import wait_rows
 from tests.t2i.image_server import LoopbackImageServer
 from policies.t2i.rows import read_rows
 from tests.t2i.test_cli_end_to_end import duet, images_section
@@ -109,8 +110,11 @@ def test_routing_by_trained_predictor_stays_within_budget_under_concurrent_reque
     cloud_served = [p for p, meta in results if meta["tier"] == "cloud"]
     assert len(setup["cloud"].received) - cloud_before == len(cloud_served)  # the budget decided real calls
 
+    # The gateway writes its log in batches: wait until every request of this test has its row.
+    ids = [meta["id"] for _, meta in results]
+    wait_rows(LogStore(Path(gateway.config).parent / "duet.db"), f"id IN ({','.join('?' * len(ids))})", ids,
+              n=len(ids), timeout=30)
     store = LogStore(Path(gateway.config).parent / "duet.db")
-    store.flush()
     rows = [r for r in store.rows(limit=None, where="endpoint = ? AND outcome = ?",
                                   params=["images.generations", "ok"])]
     total_cloud = sum(r["tier"] == "cloud" for r in rows)
