@@ -87,17 +87,19 @@ class LearnedPolicy(Policy):
         return self._encoder
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        texts = [routing_text(t) for t in texts]
-        if len(texts) > 4:
-            return self.encoder().encode(texts)
-        return np.stack([self.encoder().encode_query(t, self.quantized_queries) for t in texts])
+        """Training and evaluation: the fp32 encoder (batched, disk-cached when the encoder has a cache)."""
+        return self.encoder().encode([routing_text(t) for t in texts])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Serving one request: the query path (int8 copy unless `quantized_queries` is off)."""
+        return self.encoder().encode_query(routing_text(text), self.quantized_queries)
 
     def query_text(self, request: RouteRequest) -> str:
         """What the router embeds for a request."""
         return request.query
 
     def decide(self, request: RouteRequest, models: list[ModelCard]) -> Decision:
-        return self.decide_on(request, models, self.embed([self.query_text(request)])[0])
+        return self.decide_on(request, models, self.embed_query(self.query_text(request)))
 
     async def adecide(self, request: RouteRequest, models: list[ModelCard]) -> Decision:
         text = routing_text(self.query_text(request))
