@@ -71,6 +71,7 @@ class SeekHelpConfig:
     max_steps: int = 5
     max_asks: int = 5
     should_ask: AskRule = field(default_factory=confidence_rule)
+    logprobs: bool = True  # request token log-probabilities for each step (False: the local model has none)
     step_params: dict[str, Any] = field(default_factory=lambda: {"max_tokens": 48, "temperature": 0.0})
     mentor_params: dict[str, Any] = field(default_factory=lambda: {"max_tokens": 48, "temperature": 0.0})
 
@@ -105,13 +106,14 @@ class SeekHelpAgent:
         return [{"role": "system", "content": STEP_SYSTEM}, {"role": "user", "content": user}]
 
     async def _slm_step(self, messages: list[dict[str, str]]) -> tuple[str, list[float]]:
-        params = {**self.config.step_params, "logprobs": True, "top_logprobs": 1}
-        try:
+        params = dict(self.config.step_params)
+        if not self.config.logprobs:
             response = await self.call("local", messages, **params)
-        except Exception:  # noqa: BLE001 - a local provider without log-probs still serves the step
-            params.pop("logprobs")
-            params.pop("top_logprobs")
-            response = await self.call("local", messages, **params)
+        else:
+            try:
+                response = await self.call("local", messages, **params, logprobs=True, top_logprobs=1)
+            except Exception:  # noqa: BLE001 - a local provider without log-probs still serves the step
+                response = await self.call("local", messages, **params)
         text = text_of(response).strip().splitlines()
         return (text[0].strip() if text else ""), token_logprobs(response)
 

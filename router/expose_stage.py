@@ -55,6 +55,12 @@ def split_context(messages: list[dict[str, Any]], min_tokens: int = 64) -> tuple
     return [*system, {"role": "user", "content": question.strip()}, *messages[last_user + 1:]], blocks
 
 
+def has_logprobs(spec: ModelSpec) -> bool:
+    """Whether asking this model for token log-probabilities can work: the in-process llama.cpp provider
+    returns them only for models configured with `logprobs: true`; other providers are asked."""
+    return spec.logprobs or not spec.is_local_provider
+
+
 class ExposeStage:
     def __init__(self, config: DuetConfig) -> None:
         self.config = config
@@ -99,6 +105,12 @@ class ExposeStage:
 
     def _local_model(self) -> ModelSpec | None:
         return next((m for m in self.config.available() if m.tier == "local"), None)
+
+    def _stepping_model(self) -> ModelSpec | None:
+        """The SLM for collaborate mode: a local model that returns token log-probabilities (the
+        confidence rule's signal) when one is configured, else the first local model."""
+        local = [m for m in self.config.available() if m.tier == "local"]
+        return next((m for m in local if has_logprobs(m)), local[0] if local else None)
 
     def _call(self, ctx: RequestContext, roles: dict[str, ModelSpec]):
         """`call(role, messages, **params)` over the dispatcher; every call is an attempt in the log."""
@@ -165,7 +177,7 @@ class ExposeStage:
     async def _collaborate(self, ctx: RequestContext) -> None:
         if ctx.stream:
             raise InvalidRequest("duet.mode=collaborate does not stream; send stream=false", param="stream")
-        local = self._local_model()
+        local = self._stepping_model()
         if local is None:
             raise InvalidRequest("duet.mode=collaborate needs a local model in the config", param="duet.mode")
         cloud = next((self.config.models[s.model] for s in (ctx.decision.ranked if ctx.decision else [])
@@ -174,7 +186,8 @@ class ExposeStage:
         task = message_text(next(m for m in reversed(ctx.messages) if m.get("role") == "user"))
         rule, reason = self._ask_rule(ctx, cloud)
         config = SeekHelpConfig(max_steps=int(self.collaborate.get("max_steps", 5)),
-                                max_asks=int(self.collaborate.get("max_asks", 3)), should_ask=rule)
+                                max_asks=int(self.collaborate.get("max_asks", 3)), should_ask=rule,
+                                logprobs=has_logprobs(local))
         roles = {"local": local, **({"cloud": cloud} if cloud else {})}
         result = await SeekHelpAgent(self._call(ctx, roles), config).run(task)
         episode = result.episode()
@@ -191,7 +204,8 @@ class ExposeStage:
         ctx.prompt_tokens = ctx.response["usage"]["prompt_tokens"]
         ctx.completion_tokens = ctx.response["usage"]["completion_tokens"]
         ctx.extra["seek_help"] = episode
-        ctx.exposure = {"mode": "collaborate", "llm_model": cloud.name if cloud else None, "asks_allowed": reason,
+        ctx.exposure = {"mode": "collaborate", "slm_model": local.name, "slm_logprobs": config.logprobs,
+                        "llm_model": cloud.name if cloud else None, "asks_allowed": reason,
                         "steps": len(result.steps), "llm_calls": episode["llm_calls"],
                         "llm_prompt_tokens": episode["llm_prompt_tokens"],
                         "question_chars": episode["question_chars"]}

@@ -3,6 +3,7 @@ loopback upstream (the cloud model) actually received; collaborate mode logs a t
 
 from __future__ import annotations
 
+import math
 import re
 
 from typer.testing import CliRunner
@@ -24,11 +25,11 @@ QUESTION = "When does the ferry to the island leave on weekdays?"
 HEADER = re.compile(r"^\[(b\d+)\] ", re.M)
 
 
-def config(tmp_path, upstream_url: str, **exposure):
+def config(tmp_path, upstream_url: str, local: dict | None = None, **exposure):
     return parse_config({
         "models": [
             {"name": "smollm2", "model": "duet-local/smollm2", "gguf": SMOLLM2, "tier": "local",
-             "context_window": 2048, "max_tokens": 24, "timeout": 300},
+             "context_window": 2048, "max_tokens": 24, "timeout": 300, **(local or {})},
             {"name": "cloud-llm", "model": "openai/loopback", "api_base": upstream_url, "api_key": "sk-test",
              "tier": "cloud", "price": {"input": 1.0, "output": 2.0}, "context_window": 8192, "max_tokens": 32},
         ],
@@ -133,9 +134,12 @@ def test_collaborate_logs_an_episode_that_trains_the_ask_policy(tmp_path):
     assert row["exposure"]["llm_calls"] == episode["llm_calls"] == len(upstream.requests) >= 1
     assert all(len(r["messages"]) == 2 and "Proposed next step:" in r["messages"][1]["content"]
                for r in upstream.requests)
-    # The local provider returns no log-probabilities, so the confidence rule asks on every step.
+    # This local model is configured without log-probabilities, so the confidence rule asks on every step,
+    # and the steps are not requested with logprobs (no failed local calls in the log).
     assert [s["verdict"] for s in episode["steps"] if s["asked"]] == ["fix", "ok"]
     assert all(s["features"]["has_logprobs"] == 0.0 for s in episode["steps"])
+    assert row["exposure"]["slm_logprobs"] is False
+    assert all(a["outcome"] == "ok" for a in row["attempts"])
     from service.cli import app
 
     result = CliRunner().invoke(app, ["train", "seek-help", "--from-logs", str(tmp_path / "duet.db"),
@@ -143,6 +147,38 @@ def test_collaborate_logs_an_episode_that_trains_the_ask_policy(tmp_path):
     assert result.exit_code == 0, result.output
     assert "2 labelled steps from 1 episodes" in result.output
     assert (tmp_path / "policy" / "weights.json").exists() and (tmp_path / "policy" / "card.json").exists()
+
+
+def test_collaborate_confidence_rule_decides_from_the_slms_log_probabilities(tmp_path):
+    """With `logprobs: true` the real SmolLM2's steps carry token log-probabilities through dispatch, and
+    the ask/continue decision follows the rule on them: a threshold of 0 asks on every step, one far
+    below any real mean never asks (without log-probabilities the rule would ask on every step)."""
+    local = {"name": "smollm2-logprobs", "model": "duet-local/smollm2-logprobs", "logprobs": True}
+    episodes = {}
+    with RecordingUpstream(mentor) as upstream:
+        for threshold in (0.0, -50.0):
+            router = Router(config(tmp_path, upstream.base_url, local=local,
+                                   collaborate={"max_steps": 2, "max_asks": 2, "threshold": threshold}))
+            try:
+                response = router.complete([{"role": "user", "content": EGGS}],
+                                           extra_body={"duet": {"mode": "collaborate"}})
+                router.store.flush()
+                row = router.store.rows(limit=1)[0]
+            finally:
+                router.close()
+            assert response.duet["model"] == "smollm2-logprobs" and row["exposure"]["slm_logprobs"] is True
+            assert all(a["outcome"] == "ok" for a in row["attempts"])
+            episodes[threshold] = row["extra"]["seek_help"]
+    for threshold, episode in episodes.items():
+        assert episode["steps"]
+        for step in episode["steps"]:
+            features = step["features"]
+            assert features["has_logprobs"] == 1.0 and features["tokens"] >= 1
+            assert math.isfinite(features["mean_logprob"]) and features["min_logprob"] <= features["mean_logprob"] <= 0
+            assert step["asked"] == (features["mean_logprob"] < threshold)
+    assert episodes[0.0]["llm_calls"] == sum(s["asked"] for s in episodes[0.0]["steps"]) >= 1
+    assert episodes[-50.0]["llm_calls"] == 0
+    assert len(upstream.requests) == episodes[0.0]["llm_calls"]
 
 
 def test_minimal_exposure_streams_one_round_of_selected_blocks(tmp_path):
