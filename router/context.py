@@ -61,6 +61,7 @@ class RequestContext:
 
     # privacy stage: what each tier may see. A tier missing here may not be called (fail closed).
     messages_by_tier: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    documents_by_tier: dict[str, list[str]] = field(default_factory=dict)  # duet.documents, the same way
     restore_text: Callable[[str], str] | None = None  # undo placeholders in a whole answer
     restore_stream: Callable[[], StreamRestorer] | None = None  # a new incremental restorer per stream
     privacy: dict[str, Any] = field(default_factory=dict)  # report: counts, placeholders, no raw values

@@ -3,9 +3,10 @@
 - `duet.exposure = "minimal"` (or, with `exposure.min_context_tokens` in the config, any request whose
   context is larger): when the route goes to a cloud model, the exposure controller (agents.exposure)
   answers it from the fewest context blocks it can, and the request carries the exposure accounting.
-  The context is the conversation before the last user turn, or the body of a long last user turn
-  (everything before its final paragraph, which is the question). Only the cloud tier's messages (already
-  redacted by the privacy stage) are partitioned, so redaction applies to everything sent.
+  The context is `duet.documents` (a block per document), the conversation before the last user turn,
+  or the body of a long last user turn (everything before its final paragraph, which is the question).
+  Only the cloud tier's messages and documents (already redacted by the privacy stage) are partitioned,
+  so redaction applies to everything sent.
 - `duet.mode = "collaborate"`: the local SLM solves the task step by step and consults a cloud model
   with focused questions (agents.seek_help); the answer is the SLM's.
 Either way the stage fills `ctx.response`, so dispatch is skipped. If the agent fails, the cloud tier is
@@ -55,6 +56,17 @@ def split_context(messages: list[dict[str, Any]], min_tokens: int = 64) -> tuple
     return [*system, {"role": "user", "content": question.strip()}, *messages[last_user + 1:]], blocks
 
 
+def cloud_context(ctx: RequestContext) -> tuple[list[dict[str, Any]], list[Block]]:
+    """The cloud tier's view split into (messages without the context, context blocks): a block per
+    `duet.documents` entry (ids d0, d1, …; long documents split on headings and paragraphs) followed
+    by the blocks `split_context` finds in the messages. Both come redacted from the privacy stage."""
+    messages, blocks = split_context(ctx.messages_by_tier["cloud"])
+    documents = ctx.documents_by_tier.get("cloud") or []
+    if documents:
+        blocks = partition(documents, "documents", prefix="d") + blocks
+    return messages, blocks
+
+
 def has_logprobs(spec: ModelSpec) -> bool:
     """Whether asking this model for token log-probabilities can work: the in-process llama.cpp provider
     returns them only for models configured with `logprobs: true`; other providers are asked."""
@@ -93,7 +105,7 @@ class ExposeStage:
         threshold = int(self.settings.get("min_context_tokens") or 0)
         if not threshold or "cloud" not in ctx.messages_by_tier:
             return False
-        _, blocks = split_context(ctx.messages_by_tier["cloud"])
+        _, blocks = cloud_context(ctx)
         return sum(b.tokens for b in blocks) >= threshold
 
     def _cloud_target(self, ctx: RequestContext) -> ModelSpec | None:
@@ -137,7 +149,7 @@ class ExposeStage:
         if cloud is None:
             ctx.exposure = {"mode": "minimal", "applied": False, "reason": "not routed to a cleared cloud model"}
             return
-        messages, blocks = split_context(ctx.messages_by_tier["cloud"])
+        messages, blocks = cloud_context(ctx)
         if not blocks:
             ctx.exposure = {"mode": "minimal", "applied": False, "reason": "no context to partition"}
             return

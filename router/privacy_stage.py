@@ -1,9 +1,10 @@
 """Privacy stage: decides what each tier may see, and how to undo redaction in the answer.
 
-Local-tier models see the messages as sent. Cloud-tier models see them only after the detector has
-checked every text: with private spans replaced by the session vault's placeholders (`redact`), or
-not at all (`block` refuses, `route_local` sends the request to a local model). If the detector
-raises or runs out of time, the cloud tier is simply not cleared (fail closed) and the report says why.
+Local-tier models see the messages as sent. Cloud-tier models see them (and `duet.documents`, which
+the expose stage may send as context) only after the detector has checked every text: with private
+spans replaced by the session vault's placeholders (`redact`), or not at all (`block` refuses,
+`route_local` sends the request to a local model). If the detector raises or runs out of time, the
+cloud tier is simply not cleared (fail closed) and the report says why.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ def load_settings(config: DuetConfig) -> PrivacyConfig:
 
 
 INLINE_SCAN_CHARS = 8192  # requests up to this size are scanned on the event loop
+
+
+def document_messages(documents: list[str]) -> list[dict[str, Any]]:
+    """`duet.documents` as user messages, so the redactor treats them exactly like the request's texts."""
+    return [{"role": "user", "content": doc} for doc in documents]
 
 
 class Scanner:
@@ -93,8 +99,10 @@ class PrivacyStage:
         if requested is not None and requested not in REQUEST_MODES:
             raise InvalidRequest(f"duet.privacy must be one of {REQUEST_MODES}", param="duet.privacy")
         ctx.messages_by_tier = {"local": ctx.messages}
+        ctx.documents_by_tier = {"local": ctx.options.documents}
         if self.redactor is None or (requested == "off" and self.settings.allow_off):
             ctx.messages_by_tier["cloud"] = ctx.messages
+            ctx.documents_by_tier["cloud"] = ctx.options.documents
             ctx.privacy = {"status": "off"}
             return
         if requested == "off":
@@ -104,8 +112,8 @@ class PrivacyStage:
             return
         vault = self.vaults.get(ctx.options.session_id)
         started = time.perf_counter()
-        try:
-            redaction = await self._redact(ctx.messages, vault)
+        try:  # documents are checked with the messages, as user texts, with the same vault
+            redaction = await self._redact(ctx.messages + document_messages(ctx.options.documents), vault)
         except Exception as exc:  # noqa: BLE001 - any failure: the cloud tier stays closed
             reason = "timeout" if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) else type(exc).__name__
             ctx.privacy = {"status": "failed_closed", "reason": reason,
@@ -161,7 +169,9 @@ class PrivacyStage:
             ctx.privacy = report
             return
         report["mode"] = "redact" if categories else default
-        ctx.messages_by_tier["cloud"] = redaction.messages
+        count = len(ctx.messages)
+        ctx.messages_by_tier["cloud"] = redaction.messages[:count]
+        ctx.documents_by_tier["cloud"] = [str(m["content"]) for m in redaction.messages[count:]]
         ctx.restore_text = vault.restore
         ctx.restore_stream = vault.stream_restorer
         ctx.privacy = report

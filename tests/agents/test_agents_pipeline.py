@@ -22,7 +22,7 @@ HISTORY = [
     ("Our book club reads 'The Salt Road' this month.", "Sounds lovely."),
 ]
 QUESTION = "When does the ferry to the island leave on weekdays?"
-HEADER = re.compile(r"^\[(b\d+)\] ", re.M)
+HEADER = re.compile(r"^\[([bd]\d+)\] ", re.M)
 
 
 def config(tmp_path, upstream_url: str, local: dict | None = None, **exposure):
@@ -50,7 +50,7 @@ def received_blocks(request: dict) -> list[str]:
     """The rendered blocks as the upstream received them in an answer request."""
     content = request["messages"][-1]["content"]
     body = content.split("\n\n", 1)[1].rsplit("\n\nQuestion:", 1)[0]
-    return [chunk for chunk in re.split(r"\n\n(?=\[b\d+\] )", body) if HEADER.match(chunk)]
+    return [chunk for chunk in re.split(r"\n\n(?=\[[bd]\d+\] )", body) if HEADER.match(chunk)]
 
 
 def cloud_answers(body: dict) -> dict:
@@ -61,6 +61,24 @@ def cloud_answers(body: dict) -> dict:
     if "1 of" in body["messages"][-1]["content"].split("\n", 1)[0]:
         return completion("NEED_MORE_CONTEXT", None, 70, 4)
     return completion("The ferry leaves at 06:40.", None, 90, 9)
+
+
+def assert_log_matches_upstream(exposure: dict, requests: list[dict]) -> list[dict]:
+    """The logged accounting equals what the upstream received: the co-planning overview, then per
+    answer round the block ids and context tokens. Returns the answer requests."""
+    plan, *answers = requests
+    assert len(answers) == exposure["rounds"] and exposure["cloud_calls"] == len(requests)
+    overview = plan["messages"][-1]["content"].split("blocks:\n", 1)[1]
+    assert exposure["reveal_tokens"] == approx_tokens(overview)
+    upstream_tokens = exposure["reveal_tokens"]
+    for record, request in zip(exposure["round_log"], answers):
+        blocks = received_blocks(request)
+        assert [HEADER.match(b).group(1) for b in blocks] == record["block_ids"]
+        assert record["context_tokens"] == sum(approx_tokens(b) for b in blocks)
+        upstream_tokens += sum(approx_tokens(b) for b in blocks)
+    assert exposure["context_tokens_sent"] == upstream_tokens
+    assert exposure["blocks_sent"] == len(received_blocks(answers[-1])) == len(exposure["block_ids_sent"])
+    return answers
 
 
 def test_minimal_exposure_log_matches_what_the_upstream_received(tmp_path):
@@ -76,18 +94,8 @@ def test_minimal_exposure_log_matches_what_the_upstream_received(tmp_path):
     assert "06:40" in response.choices[0].message.content
     exposure = row["exposure"]
     assert exposure == response.duet["exposure"] and exposure["applied"] is True
-    plan, *answers = upstream.requests
-    assert len(answers) == exposure["rounds"] == 2 and exposure["cloud_calls"] == len(upstream.requests)
-    overview = plan["messages"][-1]["content"].split("blocks:\n", 1)[1]
-    assert exposure["reveal_tokens"] == approx_tokens(overview)
-    upstream_tokens = exposure["reveal_tokens"]
-    for record, request in zip(exposure["round_log"], answers):
-        blocks = received_blocks(request)
-        assert [HEADER.match(b).group(1) for b in blocks] == record["block_ids"]
-        assert record["context_tokens"] == sum(approx_tokens(b) for b in blocks)
-        upstream_tokens += sum(approx_tokens(b) for b in blocks)
-    assert exposure["context_tokens_sent"] == upstream_tokens
-    assert exposure["blocks_sent"] == len(received_blocks(answers[-1])) == 2
+    answers = assert_log_matches_upstream(exposure, upstream.requests)
+    assert exposure["rounds"] == 2 and exposure["blocks_sent"] == 2
     assert "The ferry to the island" in "".join(received_blocks(answers[0]))  # the ferry turn ranked first
     assert exposure["cloud_prompt_tokens"] == 40 + 70 + 90 == row["prompt_tokens"]
     every_request = repr(upstream.requests)
@@ -96,6 +104,64 @@ def test_minimal_exposure_log_matches_what_the_upstream_received(tmp_path):
                            ("brakes", "b6"), ("Salt Road", "b8")]:  # a turn left only if its block was sent
         assert (word in every_request) == (block_id in exposure["block_ids_sent"]), word
     assert row["tier"] == "cloud" and row["model"] == "cloud-llm"
+
+
+DOCUMENTS = [
+    "Ferry timetable\nThe island boat departs the harbour at 06:40 on weekdays and at 09:15 on Sundays.",
+    "Parcel contact\nIf a parcel arrives while we are away, write to our neighbour Ruth at "
+    "ruth.keller@example.org and she will collect it from the depot.",
+    "Piano lessons\nLessons moved to Thursday evenings at the music school on Elm Street.",
+    "Bike repair\nThe bike needs new brake pads before the race on the fourteenth.",
+    "Book club\nThis month the club reads 'The Salt Road' and meets in the library annex.",
+]
+DOCUMENT_QUESTION = "A parcel may arrive while we are away: whom do I write to, and at which address?"
+PLACEHOLDER = re.compile(r"<EMAIL_\d+>")
+
+
+def cloud_answers_from_documents(body: dict) -> dict:
+    """The cloud: plans, then answers with the (redacted) address when a block it received holds it."""
+    if "sub-task" in body["messages"][0]["content"]:
+        return completion("Find the contact for parcels and their email address.", None, 40, 8)
+    found = PLACEHOLDER.search(body["messages"][-1]["content"])
+    return completion(f"Write to Ruth at {found.group(0)}." if found else "NEED_MORE_CONTEXT", None, 80, 9)
+
+
+def test_documents_are_redacted_exposed_as_blocks_and_restored(tmp_path):
+    """duet.documents get the privacy treatment of messages and are the exposure context (a block per
+    document): the raw address never reaches the cloud, the answer has it restored, and the log's
+    exposure counts equal what the upstream received."""
+    with RecordingUpstream(cloud_answers_from_documents) as upstream:
+        router = Router(config(tmp_path, upstream.base_url, budget_tokens=20, max_rounds=3))
+        try:
+            response = router.complete([{"role": "user", "content": DOCUMENT_QUESTION}], model="cloud-llm",
+                                       extra_body={"duet": {"exposure": "minimal", "documents": DOCUMENTS}})
+            router.store.flush()
+            row = router.store.rows(limit=1)[0]
+        finally:
+            router.close()
+    assert response.choices[0].message.content == "Write to Ruth at ruth.keller@example.org."
+    every_request = repr(upstream.requests)
+    assert "ruth.keller" not in every_request and PLACEHOLDER.search(every_request)
+    assert row["privacy"]["counts"]["EMAIL"] == 1
+    exposure = row["exposure"]
+    assert exposure == response.duet["exposure"] and exposure["applied"] is True
+    assert exposure["blocks_available"] == len(DOCUMENTS)
+    assert_log_matches_upstream(exposure, upstream.requests)
+    assert "d1" in exposure["block_ids_sent"] and exposure["blocks_sent"] < len(DOCUMENTS)
+    for index, words in enumerate(["harbour", "depot", "music school", "brake pads", "library annex"]):
+        assert (words in every_request) == (f"d{index}" in exposure["block_ids_sent"]), words
+
+
+def test_documents_without_exposure_never_reach_the_cloud(tmp_path):
+    """Without minimal exposure, documents stay routing hints: the cloud sees the messages only."""
+    with RecordingUpstream(lambda body: completion("No idea.", None, 10, 2)) as upstream:
+        router = Router(config(tmp_path, upstream.base_url))
+        try:
+            router.complete([{"role": "user", "content": DOCUMENT_QUESTION}], model="cloud-llm",
+                            extra_body={"duet": {"documents": DOCUMENTS}})
+        finally:
+            router.close()
+    assert len(upstream.requests) == 1 and "Parcel contact" not in repr(upstream.requests)
 
 
 def test_full_exposure_is_the_default(tmp_path):

@@ -77,6 +77,17 @@ def test_block_mode_refuses_and_names_the_category(tmp_path, upstream):
         assert ok.choices[0].message.content == "cloud answer"
 
 
+def test_documents_get_the_same_treatment_as_messages(tmp_path, upstream):
+    with make_router(tmp_path, upstream, modes={"CREDIT_CARD": "block"}) as router:
+        before = len(upstream.received)
+        with pytest.raises(PrivacyBlocked, match="CREDIT_CARD"):
+            ask(router, "What does the receipt say?", documents=[f"Receipt: paid with {CARD}."])
+        assert len(upstream.received) == before
+        reply = ask(router, "Who wrote the note?", documents=["Note from ann@x.org: see you at noon."])
+        privacy = reply.model_extra["duet"]["privacy"]
+        assert privacy["counts"] == {"EMAIL": 1} and privacy["placeholders"] == ["<EMAIL_1>"]
+
+
 def test_route_local_sends_to_the_local_model(tmp_path, upstream):
     with make_router(tmp_path, upstream, modes={"PHRASE": "route_local"}, phrases=["my diagnosis"]) as router:
         before = len(upstream.received)
