@@ -83,3 +83,22 @@ def test_learned_policy_fits_helped_steps_and_round_trips(tmp_path):
     loaded = AskPolicy.load(policy.save(tmp_path / "policy"))
     assert np.allclose(loaded.proba(x), policy.proba(x))
     assert json.loads((tmp_path / "policy" / "card.json").read_text())["rows"] == 120
+
+
+def test_benchmark_greedy_logprobs_equal_llama_cpps(smollm2):
+    """The seek-help benchmark reads greedy tokens' log-probabilities from a logits processor instead of
+    llama.cpp's `logits_all` path; both must give the same numbers for the same step."""
+    from agents.completions import token_logprobs
+    from eval.seekhelp.models import greedy_chat
+
+    messages = [{"role": "system", "content": "Reply with only the next step."},
+                {"role": "user", "content": f"Task: {TASK}\nNext step:"}]
+    reference = smollm2.create_chat_completion(messages=messages, max_tokens=16, temperature=0.0, logprobs=True,
+                                               top_logprobs=1)
+    fast = greedy_chat(smollm2, messages, max_tokens=16, temperature=0.0, logprobs=True, top_logprobs=1)
+    assert fast["choices"][0]["message"]["content"] == reference["choices"][0]["message"]["content"]
+    expected = token_logprobs(reference)
+    assert len(expected) == fast["usage"]["completion_tokens"] >= 1
+    assert np.allclose(token_logprobs(fast), expected, atol=1e-3)
+    plain = greedy_chat(smollm2, messages, max_tokens=4, temperature=0.0)  # not asked: none computed
+    assert not plain["choices"][0].get("logprobs")
