@@ -247,6 +247,22 @@ def test_collaborate_confidence_rule_decides_from_the_slms_log_probabilities(tmp
     assert len(upstream.requests) == episodes[0.0]["llm_calls"]
 
 
+def test_default_config_collaborates_with_the_logprobs_entry_and_chats_with_the_lean_one(tmp_path):
+    """The bundled config: collaborate mode steps with `smollm2-steps` (log-probabilities on), while
+    ordinary chat is routed to `smollm2` (no logits kept), since the steps entry is not a chat model."""
+    with Router(log_path=tmp_path / "duet.db") as router:
+        assert router.config.models["smollm2-steps"].logprobs and not router.config.models["smollm2"].logprobs
+        chat = router.complete([{"role": "user", "content": "Say hi."}], max_tokens=4)
+        collaborate = router.complete([{"role": "user", "content": EGGS}],
+                                      extra_body={"duet": {"mode": "collaborate"}})
+        router.store.flush()
+        row = router.store.rows(limit=1)[0]
+    assert chat.duet["model"] == "smollm2"
+    assert collaborate.duet["model"] == "smollm2-steps" and row["exposure"]["slm_logprobs"] is True
+    steps = row["extra"]["seek_help"]["steps"]
+    assert steps and all(s["features"]["has_logprobs"] == 1.0 for s in steps)
+
+
 def test_minimal_exposure_streams_one_round_of_selected_blocks(tmp_path):
     from tests.servers import ScriptedUpstream
 
