@@ -293,6 +293,8 @@ def test_both_modes_through_the_gateway(tmp_path):
     def upstream_reply(body: dict) -> dict:
         if "check one step" in body["messages"][0]["content"]:
             return mentor(body)
+        if DOCUMENT_QUESTION in repr(body):
+            return cloud_answers_from_documents(body)
         return cloud_answers(body)
 
     with RecordingUpstream(upstream_reply) as upstream:
@@ -307,7 +309,14 @@ def test_both_modes_through_the_gateway(tmp_path):
             collaborate = httpx.post(gateway.url + "/v1/chat/completions", timeout=300, json={
                 "model": "auto", "messages": [{"role": "user", "content": EGGS}],
                 "duet": {"mode": "collaborate"}}).json()
+            sent_before_documents = len(upstream.requests)
+            documents = httpx.post(gateway.url + "/v1/chat/completions", timeout=300, json={
+                "model": "cloud-llm", "messages": [{"role": "user", "content": DOCUMENT_QUESTION}],
+                "duet": {"exposure": "minimal", "documents": DOCUMENTS}}).json()
+    assert documents["choices"][0]["message"]["content"] == "Write to Ruth at ruth.keller@example.org."
+    assert "ruth.keller" not in repr(upstream.requests[sent_before_documents:])
+    assert_log_matches_upstream(documents["duet"]["exposure"], upstream.requests[sent_before_documents:])
     assert minimal["choices"][0]["message"]["content"] == "The ferry leaves at 06:40."
     assert minimal["duet"]["exposure"]["rounds"] == 2 and sent_for_minimal == 3  # plan + two rounds
     assert collaborate["duet"]["tier"] == "local" and collaborate["duet"]["exposure"]["mode"] == "collaborate"
-    assert collaborate["duet"]["exposure"]["llm_calls"] == len(upstream.requests) - sent_for_minimal == 1
+    assert collaborate["duet"]["exposure"]["llm_calls"] == sent_before_documents - sent_for_minimal == 1
