@@ -72,6 +72,8 @@ class SeekHelpConfig:
     max_asks: int = 5
     should_ask: AskRule = field(default_factory=confidence_rule)
     logprobs: bool = True  # request token log-probabilities for each step (False: the local model has none)
+    step_system: str = STEP_SYSTEM  # the SLM's instructions per step
+    mentor_system: str = MENTOR_SYSTEM  # the LLM's instructions per question
     step_params: dict[str, Any] = field(default_factory=lambda: {"max_tokens": 48, "temperature": 0.0})
     mentor_params: dict[str, Any] = field(default_factory=lambda: {"max_tokens": 48, "temperature": 0.0})
 
@@ -103,7 +105,7 @@ class SeekHelpAgent:
         if hint:
             user += f"Your draft of the next step was: {draft}\nA mentor says: {hint}\n"
         user += "Next step:"
-        return [{"role": "system", "content": STEP_SYSTEM}, {"role": "user", "content": user}]
+        return [{"role": "system", "content": self.config.step_system}, {"role": "user", "content": user}]
 
     async def _slm_step(self, messages: list[dict[str, str]]) -> tuple[str, list[float]]:
         params = dict(self.config.step_params)
@@ -133,7 +135,7 @@ class SeekHelpAgent:
         previous = state.get("steps", [])[-1]["text"] if state.get("steps") else "(none)"
         question = (f"Task: {state['task']}\nPrevious step: {previous}\nProposed next step: {draft['text']}\n"
                     "Is the proposed step correct?")
-        response = await self.call("cloud", [{"role": "system", "content": MENTOR_SYSTEM},
+        response = await self.call("cloud", [{"role": "system", "content": self.config.mentor_system},
                                              {"role": "user", "content": question}], **self.config.mentor_params)
         reply = text_of(response).strip()
         verdict = "ok" if re.match(r"\W*ok\b", reply, re.I) and "fix" not in reply[:12].lower() else "fix"

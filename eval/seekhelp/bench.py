@@ -25,6 +25,16 @@ from eval.seekhelp.tasks import Task, generate_tasks
 
 MODES = ("slm", "llm", "static", "seek", "learned")
 LLM_SYSTEM = "Solve the task step by step, then write 'Final answer: <number>' on the last line."
+# --prompts strict: the SLM may not state an answer no step has calculated, and the mentor checks a
+# final answer against its own calculation (the default prompts let both skip the arithmetic).
+STRICT_STEP_SYSTEM = ("Solve the task one step at a time. Reply with only the next step: one short sentence "
+                      "with one calculation and its result. Do not give the final answer until an earlier "
+                      "step has calculated it; then reply 'Final answer: <number>'.")
+STRICT_MENTOR_SYSTEM = ("You check one step of a student's work. Reply 'OK' only if the step's calculation and "
+                        "result are correct and it is the right next step; a 'Final answer' step is OK only if "
+                        "the steps so far have calculated it and it is correct. Otherwise reply 'FIX:' followed "
+                        "by the correct next calculation, in one sentence. Do not solve the rest of the task.")
+PROMPTS = {"default": {}, "strict": {"step_system": STRICT_STEP_SYSTEM, "mentor_system": STRICT_MENTOR_SYSTEM}}
 
 
 def correct(answer: str, expected: int) -> bool:
@@ -33,7 +43,8 @@ def correct(answer: str, expected: int) -> bool:
     return bool(numbers) and int(numbers[-1]) == expected
 
 
-async def run_task(mode: str, task: Task, call: Any, rule: Any, max_steps: int) -> dict[str, Any]:
+async def run_task(mode: str, task: Task, call: Any, rule: Any, max_steps: int,
+                   prompts: str = "default") -> dict[str, Any]:
     start = time.perf_counter()
     row: dict[str, Any] = {"id": task.id, "mode": mode, "expected": task.answer}
     if mode == "llm":
@@ -46,7 +57,8 @@ async def run_task(mode: str, task: Task, call: Any, rule: Any, max_steps: int) 
         row.update(llm_calls=1, llm_prompt_tokens=prompt_tokens, llm_completion_tokens=completion_tokens,
                    question_chars=len(task.text), steps=0, episode=None)
     else:
-        agent = SeekHelpAgent(call, SeekHelpConfig(max_steps=max_steps, max_asks=max_steps, should_ask=rule))
+        agent = SeekHelpAgent(call, SeekHelpConfig(max_steps=max_steps, max_asks=max_steps, should_ask=rule,
+                                                   **PROMPTS[prompts]))
         result = await agent.run(task.text)
         episode = result.episode()
         answer = result.answer
@@ -84,7 +96,7 @@ def crossfit_policies(static_rows: list[dict[str, Any]], tasks: list[Task]) -> d
 
 
 async def run_benchmark(n: int, seed: int, modes: tuple[str, ...], call: Any, threshold: float,
-                        max_steps: int, rows_path: Path | None = None) -> dict[str, Any]:
+                        max_steps: int, rows_path: Path | None = None, prompts: str = "default") -> dict[str, Any]:
     """Tasks outer and modes inner (learned last: it trains on the static episodes); with `rows_path`
     every row is appended as JSON and reused on a rerun."""
     tasks = generate_tasks(n, seed)
@@ -104,7 +116,7 @@ async def run_benchmark(n: int, seed: int, modes: tuple[str, ...], call: Any, th
         row = done.get((task.id, mode))
         if row is None:
             rule = learned[task.id] if mode == "learned" else rules[mode]
-            row = await run_task(mode, task, call, rule, max_steps)
+            row = await run_task(mode, task, call, rule, max_steps, prompts)
             if rows_path:
                 with rows_path.open("a") as handle:
                     handle.write(json.dumps(row) + "\n")
@@ -135,6 +147,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--cloud", default="0.5b", help="Qwen2.5-Coder size playing the LLM: 0.5b | 1.5b")
     parser.add_argument("--slm", default="smollm2", help="the local SLM: smollm2 | 0.5b | 1.5b (Qwen2.5-Coder)")
     parser.add_argument("--threads", type=int, default=1, help="llama.cpp threads per model")
+    parser.add_argument("--prompts", default="default", choices=sorted(PROMPTS),
+                        help="step and mentor instructions: the agent's defaults, or strict (see STRICT_*)")
     parser.add_argument("--threshold", type=float, default=-0.6, help="confidence rule: ask below this mean logprob")
     parser.add_argument("--max-steps", type=int, default=4)
     parser.add_argument("--json", type=Path, default=None)
@@ -151,9 +165,10 @@ async def amain(args: argparse.Namespace) -> dict[str, Any]:
     call, log = llama_tiers(args.cloud, n_threads=args.threads, slm=args.slm)
     started = time.time()
     result = await run_benchmark(args.n, args.seed, tuple(args.modes.split(",")), call, args.threshold,
-                                 args.max_steps, rows_path=args.rows)
+                                 args.max_steps, rows_path=args.rows, prompts=args.prompts)
     result["setup"] = {"n": args.n, "seed": args.seed, "slm": model_label(args.slm), "llm": model_label(args.cloud),
                        "threshold": args.threshold, "max_steps": args.max_steps, "threads": args.threads,
+                       "prompts": args.prompts,
                        "seconds": round(time.time() - started, 1),
                        "machine": platform.platform(), "cpus": os.cpu_count()}
     print(f"\n{'mode':8s} {'accuracy':>8s} {'LLM calls':>9s} {'LLM tok in':>10s} {'LLM tok out':>11s} {'q chars':>7s}")

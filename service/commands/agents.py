@@ -37,6 +37,7 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
         slm: str = typer.Option("smollm2", help="The local SLM: smollm2 | 0.5b | 1.5b (Qwen2.5-Coder)"),
         threads: int = typer.Option(1, help="llama.cpp threads per model"),
         rows: Optional[Path] = typer.Option(None, "--rows", help="Append each row here; a rerun resumes from it"),
+        prompts: str = typer.Option("default", help="Step and mentor instructions: default | strict"),
         threshold: float = typer.Option(-0.6, help="Confidence rule: ask below this mean token log-probability"),
         max_steps: int = typer.Option(4, "--max-steps"),
         json_out: Optional[Path] = typer.Option(None, "--json", help="Write the results JSON here"),
@@ -45,7 +46,8 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
         from eval.seekhelp.bench import main
 
         argv = ["--n", str(n), "--seed", str(seed), "--modes", modes, "--cloud", cloud, "--slm", slm,
-                "--threads", str(threads), "--threshold", str(threshold), "--max-steps", str(max_steps)]
+                "--threads", str(threads), "--prompts", prompts, "--threshold", str(threshold),
+                "--max-steps", str(max_steps)]
         main(argv + (["--json", str(json_out)] if json_out else []) + (["--rows", str(rows)] if rows else []))
 
     @train_app.command("seek-help")
