@@ -187,8 +187,6 @@ class ExposeStage:
 
     # ---- SLM–LLM collaboration ----------------------------------------------------------------
     async def _collaborate(self, ctx: RequestContext) -> None:
-        if ctx.stream:
-            raise InvalidRequest("duet.mode=collaborate does not stream; send stream=false", param="stream")
         local = self._stepping_model()
         if local is None:
             raise InvalidRequest("duet.mode=collaborate needs a local model in the config", param="duet.mode")

@@ -66,7 +66,10 @@ class Pipeline:
         then returns the chunk iterator, which restores text chunk by chunk and logs when it ends."""
         try:
             await self._prepare(ctx)
-            await self.dispatcher.open_stream(ctx)
+            if ctx.response is not None:  # an agent stage answered whole: stream its finished answer
+                ctx.chunks = _replay(ctx.response)
+            else:
+                await self.dispatcher.open_stream(ctx)
         except BaseException as exc:
             _fail(ctx, exc)
             ctx.total_ms = ctx.elapsed_ms()
@@ -125,6 +128,15 @@ class Pipeline:
         finally:
             ctx.total_ms = ctx.total_ms or ctx.elapsed_ms()
             self.record(ctx)
+
+
+async def _replay(response: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    """A finished ChatCompletion as stream chunks: the answer, then the finish reason and usage."""
+    choice = (response.get("choices") or [{}])[0]
+    message = choice.get("message") or {}
+    yield {"choices": [{"index": 0, "delta": {"role": "assistant", "content": message.get("content") or ""}}]}
+    yield {"choices": [{"index": 0, "delta": {}, "finish_reason": choice.get("finish_reason") or "stop"}],
+           "usage": response.get("usage")}
 
 
 def _fail(ctx: RequestContext, exc: BaseException) -> None:

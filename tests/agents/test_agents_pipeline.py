@@ -320,3 +320,22 @@ def test_both_modes_through_the_gateway(tmp_path):
     assert minimal["duet"]["exposure"]["rounds"] == 2 and sent_for_minimal == 3  # plan + two rounds
     assert collaborate["duet"]["tier"] == "local" and collaborate["duet"]["exposure"]["mode"] == "collaborate"
     assert collaborate["duet"]["exposure"]["llm_calls"] == sent_before_documents - sent_for_minimal == 1
+
+
+def test_collaborate_streams_its_finished_answer(tmp_path):
+    """stream=true in collaborate mode: the agent works the task, then its answer arrives as chunks (the
+    last one carries the `duet` metadata), and the log row is a streamed, successful request."""
+    with RecordingUpstream(mentor) as upstream:
+        router = Router(config(tmp_path, upstream.base_url, collaborate={"max_steps": 1, "max_asks": 1}))
+        try:
+            chunks = list(router.complete([{"role": "user", "content": EGGS}], stream=True,
+                                          extra_body={"duet": {"mode": "collaborate"}}))
+            router.store.flush()
+            row = router.store.rows(limit=1)[0]
+        finally:
+            router.close()
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text.strip() and chunks[-1].choices[0].finish_reason == "stop"
+    meta = chunks[-1].model_extra["duet"]
+    assert meta["tier"] == "local" and meta["exposure"]["mode"] == "collaborate"
+    assert row["stream"] == 1 and row["outcome"] == "ok" and row["exposure"]["mode"] == "collaborate"
