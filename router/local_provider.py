@@ -107,11 +107,19 @@ class LocalProvider(CustomLLM):
     def __init__(self) -> None:
         super().__init__()
         self.models: dict[str, LocalModel] = {}
+        self.settings: dict[str, tuple[Any, ...]] = {}  # per name: what the registered model was built from
 
     def add(self, spec: ModelSpec) -> None:
-        if spec.name not in self.models and spec.gguf is not None:
-            self.models[spec.name] = LocalModel(spec.gguf, n_ctx=spec.n_ctx or 2048, n_threads=spec.n_threads,
-                                                default_max_tokens=spec.max_tokens, logprobs=spec.logprobs)
+        """Register (or re-register) a model. The provider is process-wide, so a second config that reuses a
+        name with other settings replaces the entry instead of silently serving the old file or settings."""
+        if spec.gguf is None:
+            return
+        settings = (str(spec.gguf), spec.n_ctx or 2048, spec.n_threads, spec.max_tokens, bool(spec.logprobs))
+        if self.settings.get(spec.name) == settings:
+            return
+        self.models[spec.name] = LocalModel(spec.gguf, n_ctx=spec.n_ctx or 2048, n_threads=spec.n_threads,
+                                            default_max_tokens=spec.max_tokens, logprobs=spec.logprobs)
+        self.settings[spec.name] = settings
 
     def _model(self, model: str) -> LocalModel:
         name = model.split("/", 1)[-1]

@@ -102,3 +102,24 @@ def test_local_model_returns_logprobs_when_configured(tmp_path: Path) -> None:
         response = router.complete([{"role": "user", "content": "Hi"}], logprobs=True, top_logprobs=2)
     tokens = response.choices[0].logprobs.content
     assert tokens and all(t.logprob <= 0.0 for t in tokens)
+
+
+def test_a_second_router_with_new_settings_for_a_local_name_gets_them(tmp_path: Path) -> None:
+    """The local provider is process-wide: a later config that reuses a name with other settings must not be
+    served by the model registered first (found by the issue-6 helper)."""
+    from router.local_provider import register_local_models
+
+    name = "smol-reconfigured"
+    first = Router(parse_config({"models": [local_model(name=name, max_tokens=3)],
+                                 "log": {"path": str(tmp_path / "a.db")}}))
+    provider = register_local_models([])
+    assert provider.models[name].default_max_tokens == 3
+    second = Router(parse_config({"models": [{**local_model(name=name, max_tokens=7), "logprobs": True}],
+                                  "log": {"path": str(tmp_path / "b.db")}}))
+    assert provider.models[name].default_max_tokens == 7 and provider.models[name].logprobs
+    kept = provider.models[name]
+    Router(parse_config({"models": [{**local_model(name=name, max_tokens=7), "logprobs": True}],
+                         "log": {"path": str(tmp_path / "c.db")}})).close()
+    assert provider.models[name] is kept  # the same settings keep the loaded model
+    first.close()
+    second.close()
