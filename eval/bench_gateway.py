@@ -129,13 +129,30 @@ def start_target(name: str, work: Path, upstream: Target, opts: BenchOptions, cp
     raise ValueError(f"unknown target {name!r}; known: {', '.join(TARGETS)}")
 
 
-def run_benchmark(opts: BenchOptions) -> dict[str, Any]:
-    work = opts.work or Path(tempfile.mkdtemp(prefix="duet-bench-"))
+@dataclass
+class Setup:
+    """What every run starts with: a work dir, the CPU pinning, the machine's load, the loopback upstream."""
+
+    work: Path
+    gateway_cpu: int | None
+    client_cpu: int | None
+    started: float
+    load_start: tuple[float, float, float]
+    upstream: Target
+
+
+def set_up(opts: BenchOptions, prefix: str) -> Setup:
+    work = opts.work or Path(tempfile.mkdtemp(prefix=prefix))
     work.mkdir(parents=True, exist_ok=True)
     gateway_cpu, client_cpu = (0, 1) if opts.pin else (None, None)
-    started = time.time()
-    load_start = os.getloadavg()
-    upstream = start_upstream(work, client_cpu)
+    started, load_start = time.time(), os.getloadavg()
+    return Setup(work, gateway_cpu, client_cpu, started, load_start, start_upstream(work, client_cpu))
+
+
+def run_benchmark(opts: BenchOptions) -> dict[str, Any]:
+    setup = set_up(opts, "duet-bench-")
+    work, gateway_cpu, client_cpu = setup.work, setup.gateway_cpu, setup.client_cpu
+    started, load_start, upstream = setup.started, setup.load_start, setup.upstream
     result: dict[str, Any] = {"benchmark": "gateway", "targets": {}, "points": []}
     running: dict[str, Target] = {}
     try:
@@ -320,12 +337,9 @@ def run_load(opts: BenchOptions) -> dict[str, Any]:
     """200 concurrent streaming clients for 60 s through the full pipeline: errors, lost log rows, memory."""
     import sqlite3
 
-    work = opts.work or Path(tempfile.mkdtemp(prefix="duet-load-"))
-    work.mkdir(parents=True, exist_ok=True)
-    gateway_cpu, client_cpu = (0, 1) if opts.pin else (None, None)
-    load_start = os.getloadavg()
-    started = time.time()
-    upstream = start_upstream(work, client_cpu)
+    setup = set_up(opts, "duet-load-")
+    work, gateway_cpu, client_cpu = setup.work, setup.gateway_cpu, setup.client_cpu
+    started, load_start, upstream = setup.started, setup.load_start, setup.upstream
     try:
         base = upstream.url.rsplit("/v1/", 1)[0]
         target = start_duet(work, "full", base, gateway_cpu, full=True, full_policy=opts.full_policy,
