@@ -24,6 +24,7 @@ from agents.completions import text_of
 from agents.exposure import ExposureConfig, ExposureController
 from agents.partition import partition_conversation, partition_documents, partition_markup
 from eval.exposure.generator import Item, generate
+from eval.resume import append_row, done_rows
 
 FULL_SYSTEM = "You answer using only the context blocks given with the question. Answer briefly."
 MODES = ("full", "core", "local")
@@ -101,20 +102,14 @@ async def run_benchmark(n: int, seed: int, modes: tuple[str, ...], config: Expos
     """Items outer, modes inner, so an interrupted run still compares the modes on the same items; with
     `rows_path`, each row is appended as JSON and rows already there are reused (resume)."""
     items = generate(n, seed)
-    done: dict[tuple[str, str], dict[str, Any]] = {}
-    if rows_path and rows_path.exists():
-        for line in rows_path.read_text().splitlines():
-            row = json.loads(line)
-            done[(row["id"], row["mode"])] = row
+    done = done_rows(rows_path)
     rows: list[dict[str, Any]] = []
     for i, item in enumerate(items):
         for mode in modes:
             row = done.get((item.id, mode))
             if row is None:
                 row = await run_item(mode, item, call, embed, config)
-                if rows_path:
-                    with rows_path.open("a") as handle:
-                        handle.write(json.dumps(row) + "\n")
+                append_row(rows_path, row)
             rows.append(row)
             if progress:
                 print(f"[{i + 1}/{len(items)} {mode:5s}] {item.kind:12s} ok={row['correct']!s:5s} "

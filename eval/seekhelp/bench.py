@@ -21,6 +21,7 @@ from typing import Any
 from agents.completions import text_of, usage_of
 from agents.seek_help import SeekHelpAgent, SeekHelpConfig, always, confidence_rule, never
 from agents.seek_help_policy import AskPolicy, labelled_steps
+from eval.resume import append_row, done_rows
 from eval.seekhelp.tasks import Task, generate_tasks
 
 MODES = ("slm", "llm", "static", "seek", "learned")
@@ -104,11 +105,7 @@ async def run_benchmark(n: int, seed: int, modes: tuple[str, ...], call: Any, th
     order = [m for m in ("slm", "llm", "static", "seek", "learned") if m in modes]
     if "learned" in order and "static" not in order:
         raise ValueError("the learned mode trains on static episodes: include static")
-    done: dict[tuple[str, str], dict[str, Any]] = {}
-    if rows_path and rows_path.exists():
-        for line in rows_path.read_text().splitlines():
-            row = json.loads(line)
-            done[(row["id"], row["mode"])] = row
+    done = done_rows(rows_path)
     rows: list[dict[str, Any]] = []
     learned: dict[str, AskPolicy] = {}
 
@@ -117,9 +114,7 @@ async def run_benchmark(n: int, seed: int, modes: tuple[str, ...], call: Any, th
         if row is None:
             rule = learned[task.id] if mode == "learned" else rules[mode]
             row = await run_task(mode, task, call, rule, max_steps, prompts)
-            if rows_path:
-                with rows_path.open("a") as handle:
-                    handle.write(json.dumps(row) + "\n")
+            append_row(rows_path, row)
         rows.append(row)
         print(f"[{i + 1}/{len(tasks)} {mode:7s}] ok={row['correct']!s:5s} llm_calls={row['llm_calls']} "
               f"answer={row['answer'][:30]!r} expected={task.answer} {row['seconds']:.1f}s", flush=True)
